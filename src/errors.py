@@ -1,0 +1,13 @@
+"""Domain errors of the attrition service; each subclasses the builtin that says its kind."""
+
+
+class ExtractError(ValueError):
+    """A raw HR extract cannot be turned into clean records (missing column, bad value, keys)."""
+
+
+class ArtifactIntegrityError(ValueError):
+    """A model file's sha256 differs from the expected one: it is never unpickled."""
+
+
+class ModelSelectionError(RuntimeError):
+    """No candidate model can be shipped (e.g. the only acceptable one cannot be explained)."""
