@@ -1,0 +1,155 @@
+"""MODEL_CARD.md, rendered from the training metadata so the card and metadata.json agree."""
+
+from typing import Any
+
+_METRIC_NAMES = {
+    "roc_auc": "ROC-AUC",
+    "pr_auc": "PR-AUC (average precision)",
+    "f1": "F1 (leavers)",
+    "recall": "Recall (leavers)",
+    "precision": "Precision (leavers)",
+    "brier": "Brier score",
+    "threshold": "Decision threshold",
+}
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _cv_rows(cv: dict[str, dict[str, float]]) -> list[list[str]]:
+    return [
+        [label, f"{cv[key]['mean']:.3f} ± {cv[key]['std']:.3f}"]
+        for key, label in _METRIC_NAMES.items()
+        if key in cv
+    ]
+
+
+def _candidates(candidates: dict[str, dict[str, dict[str, float]]], chosen: str) -> str:
+    rows = [
+        [
+            f"**{name}**" if name == chosen else name,
+            *(f"{cv[key]['mean']:.3f}" for key in ("roc_auc", "pr_auc", "brier", "f1")),
+        ]
+        for name, cv in candidates.items()
+    ]
+    return _table(["model", "ROC-AUC", "PR-AUC", "Brier", "F1"], rows)
+
+
+def _slices(slices: dict[str, dict[str, dict[str, float]]]) -> str:
+    rows = []
+    for column, groups in slices.items():
+        for value, m in groups.items():
+            auc = f"{m['roc_auc']:.3f}" if "roc_auc" in m else "n/a"
+            rows.append(
+                [
+                    column,
+                    value,
+                    str(m["n"]),
+                    f"{m['leave_rate']:.1%}",
+                    auc,
+                    f"{m['recall']:.2f}",
+                    f"{m['precision']:.2f}",
+                    f"{m['brier']:.3f}",
+                ]
+            )
+    header = ["group", "value", "n", "left", "ROC-AUC", "recall", "precision", "Brier"]
+    return _table(header, rows)
+
+
+def _calibration(rows: list[dict[str, float]]) -> str:
+    body = [
+        [
+            f"{r['from']:.2f}–{min(r['to'], 1.0):.2f}",
+            str(r["n"]),
+            f"{r['mean_probability']:.1%}",
+            f"{r['observed_rate']:.1%}",
+        ]
+        for r in rows
+    ]
+    return _table(["predicted band", "n", "mean predicted", "observed"], body)
+
+
+def _risk_levels(levels: list[dict[str, Any]]) -> str:
+    body = [
+        [r["level"], f"{r['from']:.3f}", f"{r['to']:.3f}", str(r["n"]), f"{r['observed_rate']:.1%}"]
+        for r in levels
+    ]
+    return _table(["level", "from (≥)", "to (<)", "employees (OOF)", "observed leave rate"], body)
+
+
+def _importance(features: list[dict[str, Any]]) -> str:
+    ranked = sorted(features, key=lambda f: -f["mean_abs_contribution"])[:12]
+    body = [[f["name"], f["label"], f"{f['mean_abs_contribution']:.3f}"] for f in ranked]
+    return _table(["feature", "meaning", "mean |contribution| (logit)"], body)
+
+
+def render_model_card(metadata: dict[str, Any]) -> str:
+    """The card's Markdown; every number comes from `metadata`."""
+    metrics, data = metadata["metrics"], metadata["training_data"]
+    protocol, holdout = metrics["protocol"], metrics["holdout"]
+    rate = data["n_leavers"] / data["n_employees"]
+    return f"""# Model card — TechNova attrition model {metadata["version"]}
+
+## Intended use
+Estimates, for one employee of TechNova Partners, the probability of leaving the company, so that
+the HR team can open a conversation early and see which factors drive the risk. It is a decision
+aid for people, not a decision: it must not be used alone to hire, fire, promote or pay anyone.
+
+## Data
+{data["n_employees"]} employees ({data["n_leavers"]} leavers, {rate:.1%}) from three HR extracts
+(HR system, performance reviews, survey) joined on the employee; data sha256
+`{data["sha256"]}`. Constant columns are dropped; see `src/fields.py` for the field list.
+
+## Model
+{metadata["estimator"]["description"]} Regularisation C = {metadata["estimator"]["C"]:g}.
+Decision threshold {metadata["threshold"]:.3f} (maximises the leavers' F1 on inner folds).
+Trained {metadata["trained_at"]} with scikit-learn {metadata["libraries"]["scikit-learn"]}.
+
+## Protocol
+Repeated stratified {protocol["n_splits"]}-fold cross-validation, {protocol["n_repeats"]} repeats,
+`random_state={protocol["random_state"]}`, over all employees. Inside each training fold: C is
+tuned, probabilities are Platt-calibrated on out-of-fold scores and the threshold is chosen; the
+test fold is only scored. The final model repeats the same steps on all data.
+
+## Metrics (cross-validated, mean ± std over {len(metrics["cv_folds"])} folds)
+{_table(["metric", "value"], _cv_rows(metrics["cv"]))}
+
+Fixed stratified {protocol["holdout_size"]:.0%} holdout (`random_state={protocol["random_state"]}`),
+for comparison with single-split results: ROC-AUC {holdout["roc_auc"]:.3f},
+PR-AUC {holdout["pr_auc"]:.3f}, F1 {holdout["f1"]:.3f}, Brier {holdout["brier"]:.3f}.
+
+### Candidates (same protocol)
+{_candidates(metrics["candidates"], metadata["estimator"]["family"])}
+
+A linear model is shipped when it is within 0.01 ROC-AUC of the best, because its explanations
+are exact: each contribution is coefficient × (value − training mean) on the calibrated logit.
+
+## Calibration (out-of-fold)
+{_calibration(metrics["calibration"])}
+
+## Risk levels
+`faible` below the base rate, `moyen` from the base rate to the threshold, `élevé` at or above
+the threshold (the employee is predicted to leave).
+
+{_risk_levels(metrics["risk_levels"])}
+
+## Features that matter
+{_importance(metadata["features"])}
+
+## Metrics by group (out-of-fold, mean over repeats)
+{_slices(metrics["slices"])}
+
+## Limits
+- **Timing**: tenure counters (years in the company, in the post, since the last promotion, with
+  the manager) stop at the exit date for leavers, and survey answers may postdate a resignation.
+  Some of the signal may be a consequence of leaving rather than a cause; scores of current
+  employees can be lower than the CV figures suggest.
+- Data from one company and one period (a relabelling of IBM's public HR sample); scores outside
+  that population are untested. Small groups (e.g. the HR department) have wide uncertainty.
+- `genre` and age are inputs: check the per-group table before any use that could discriminate.
+- Probabilities are calibrated on the historical leave rate ({rate:.1%}); if that rate
+  changes, retrain.
+"""
