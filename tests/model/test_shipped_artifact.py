@@ -1,0 +1,53 @@
+"""The shipped models/ artifact: consistent metadata, the bar, and reproducible from the CLI."""
+
+import pandas as pd
+
+from src.artifacts import LoadedModel, sha256_bytes
+from src.estimator import build_trained_model, fit_logistic_regression
+from src.features import FEATURES, build_feature_frame
+from src.model_card import render_model_card
+from src.preprocessing import hash_extracts
+from src.train import BAR, _input_schema
+from tests.conftest import DATA_DIR, MODELS_DIR
+
+
+def test_metadata_hash_is_the_model_file_hash(shipped: LoadedModel) -> None:
+    content = (MODELS_DIR / shipped.metadata["model_file"]).read_bytes()
+    assert shipped.metadata["sha256"] == sha256_bytes(content)
+
+
+def test_shipped_model_clears_the_bar_under_cross_validation(shipped: LoadedModel) -> None:
+    cv = shipped.metadata["metrics"]["cv"]
+    assert cv["roc_auc"]["mean"] >= BAR["roc_auc"]
+    assert cv["pr_auc"]["mean"] >= BAR["pr_auc"]
+    assert cv["brier"]["mean"] <= BAR["brier"]
+
+
+def test_metadata_schema_is_the_field_list(shipped: LoadedModel) -> None:
+    assert shipped.metadata["input_schema"] == _input_schema()
+    assert [f["name"] for f in shipped.metadata["features"]] == [f.name for f in FEATURES]
+
+
+def test_metadata_names_the_training_data_it_came_from(shipped: LoadedModel) -> None:
+    assert shipped.metadata["training_data"]["sha256"] == hash_extracts(DATA_DIR)
+    assert shipped.metadata["threshold"] == shipped.model.threshold
+
+
+def test_model_card_is_rendered_from_the_metadata(shipped: LoadedModel) -> None:
+    card = (MODELS_DIR / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert card == render_model_card(shipped.metadata)
+    for section in ("## Intended use", "## Limits", "**Timing**", "age_band", "departement"):
+        assert section in card
+
+
+def test_training_again_reproduces_the_shipped_model(
+    shipped: LoadedModel, clean_frame: pd.DataFrame
+) -> None:
+    features = build_feature_frame(clean_frame)
+    target = clean_frame["a_quitte_l_entreprise"].to_numpy(dtype=int)
+    retrained = build_trained_model(fit_logistic_regression, features, target, 42)
+    fixed = features.iloc[:25]
+    assert retrained.threshold == shipped.model.threshold
+    assert (
+        retrained.estimator.predict_proba(fixed) == shipped.model.estimator.predict_proba(fixed)
+    ).all()
