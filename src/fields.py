@@ -7,6 +7,7 @@ widened here changes every path at once.
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Extract(StrEnum):
@@ -280,3 +281,25 @@ ORDER_RULES: tuple[OrderRule, ...] = (
     OrderRule("annees_depuis_la_derniere_promotion", "annees_dans_l_entreprise"),
     OrderRule("annees_sous_responsable_actuel", "annees_dans_l_entreprise"),
 )
+
+
+def describe_fields() -> dict[str, Any]:
+    """The input schema as JSON-ready data, for the model's metadata and the API to agree on."""
+    fields = [
+        {
+            "name": spec.name,
+            "raw_name": spec.raw_name,
+            "extract": spec.extract.value,
+            "type": spec.kind.value,
+            "label": spec.label,
+            **({"allowed": list(spec.allowed)} if spec.allowed else {}),
+            **(
+                {"minimum": spec.minimum, "maximum": spec.maximum}
+                if spec.minimum is not None
+                else {}
+            ),
+        }
+        for spec in FIELDS
+    ]
+    rules = [f"{rule.smaller} <= {rule.larger}" for rule in ORDER_RULES]
+    return {"fields": fields, "consistency_rules": rules}

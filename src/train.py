@@ -24,6 +24,7 @@ from src.estimator import (
     LINEAR_CANDIDATES,
     TrainedModel,
     build_trained_model,
+    fitted_pipeline,
 )
 from src.evaluation import (
     CrossValidation,
@@ -35,7 +36,7 @@ from src.evaluation import (
     slice_metrics,
 )
 from src.features import FEATURES, build_feature_frame
-from src.fields import FIELDS, ORDER_RULES, TARGET
+from src.fields import TARGET, describe_fields
 from src.model_card import render_model_card
 from src.prediction import Predictor, RiskLevels
 from src.preprocessing import hash_extracts, load_extracts
@@ -115,25 +116,32 @@ def _feature_rows(model: TrainedModel, features: pd.DataFrame) -> list[dict[str,
     ]
 
 
-def _input_schema() -> dict[str, Any]:
-    fields = [
+def _risk_cutoffs(levels: RiskLevels) -> dict[str, list[float]]:
+    return {
+        "faible": [0.0, levels.moyen_from],
+        "moyen": [levels.moyen_from, levels.eleve_from],
+        "élevé": [levels.eleve_from, 1.0],
+    }
+
+
+def _out_of_fold_views(
+    model: TrainedModel, frame: pd.DataFrame, target: np.ndarray, cv: CrossValidation
+) -> dict[str, Any]:
+    """Calibration, risk bands and per-group metrics, all on answers of models that never saw
+    the employee."""
+    groups = pd.DataFrame(
         {
-            "name": spec.name,
-            "raw_name": spec.raw_name,
-            "extract": spec.extract.value,
-            "type": spec.kind.value,
-            "label": spec.label,
-            **({"allowed": list(spec.allowed)} if spec.allowed else {}),
-            **(
-                {"minimum": spec.minimum, "maximum": spec.maximum}
-                if spec.minimum is not None
-                else {}
-            ),
+            "genre": frame["genre"],
+            "age_band": age_band(frame["age"]),
+            "departement": frame["departement"],
         }
-        for spec in FIELDS
-    ]
-    rules = [f"{rule.smaller} <= {rule.larger}" for rule in ORDER_RULES]
-    return {"fields": fields, "consistency_rules": rules}
+    )
+    levels = RiskLevels.derive(model.base_rate, model.threshold)
+    return {
+        "calibration": calibration_table(target, cv, CALIBRATION_EDGES),
+        "risk_levels": _risk_level_rows(levels, target, cv),
+        "slices": slice_metrics(groups, target, cv),
+    }
 
 
 def _libraries() -> dict[str, str]:
@@ -173,15 +181,15 @@ def train(
         raise ModelSelectionError("; ".join(failures))
     fit = CANDIDATES[chosen]
     model = build_trained_model(fit, features, target, protocol.random_state)
-    levels = RiskLevels.derive(model.base_rate, model.threshold)
-    cv = evaluations[chosen]
-    groups = pd.DataFrame(
-        {
-            "genre": frame["genre"],
-            "age_band": age_band(frame["age"]),
-            "departement": frame["departement"],
-        }
-    )
+    metrics = {
+        "protocol": asdict(protocol),
+        "cv": summaries[chosen],
+        "cv_folds": evaluations[chosen].folds,
+        "holdout": evaluate_holdout(fit, features, target, protocol),
+        "candidates": summaries,
+        "bar": BAR,
+        **_out_of_fold_views(model, frame, target, evaluations[chosen]),
+    }
     metadata = {
         "name": "technova-attrition",
         "version": version,
@@ -194,34 +202,16 @@ def train(
         "libraries": _libraries(),
         "estimator": {
             "family": chosen,
-            "C": float(
-                model.estimator.estimator_.calibrated_classifiers_[0]
-                .estimator.named_steps["classifier"]
-                .C
-            ),
+            "C": float(fitted_pipeline(model.estimator).named_steps["classifier"].C),
             "description": "Class-weighted logistic regression on standardised numeric features "
             "and one-hot categories, Platt-calibrated (sigmoid, 5-fold, one fitted model).",
         },
         "threshold": model.threshold,
         "base_rate": model.base_rate,
-        "risk_levels": {
-            "faible": [0.0, levels.moyen_from],
-            "moyen": [levels.moyen_from, levels.eleve_from],
-            "élevé": [levels.eleve_from, 1.0],
-        },
-        "input_schema": _input_schema(),
+        "risk_levels": _risk_cutoffs(RiskLevels.derive(model.base_rate, model.threshold)),
+        "input_schema": describe_fields(),
         "features": _feature_rows(model, features),
-        "metrics": {
-            "protocol": asdict(protocol),
-            "cv": summaries[chosen],
-            "cv_folds": cv.folds,
-            "holdout": evaluate_holdout(fit, features, target, protocol),
-            "candidates": summaries,
-            "bar": BAR,
-            "calibration": calibration_table(target, cv, CALIBRATION_EDGES),
-            "risk_levels": _risk_level_rows(levels, target, cv),
-            "slices": slice_metrics(groups, target, cv),
-        },
+        "metrics": metrics,
     }
     return write_artifacts(model, metadata, render_model_card(metadata), output_dir)
 

@@ -5,9 +5,10 @@ import pandas as pd
 from src.artifacts import LoadedModel, sha256_bytes
 from src.estimator import build_trained_model, fit_logistic_regression
 from src.features import FEATURES, build_feature_frame
+from src.fields import describe_fields
 from src.model_card import render_model_card
 from src.preprocessing import hash_extracts
-from src.train import BAR, _input_schema
+from src.train import BAR
 from tests.conftest import DATA_DIR, MODELS_DIR
 
 
@@ -24,7 +25,7 @@ def test_shipped_model_clears_the_bar_under_cross_validation(shipped: LoadedMode
 
 
 def test_metadata_schema_is_the_field_list(shipped: LoadedModel) -> None:
-    assert shipped.metadata["input_schema"] == _input_schema()
+    assert shipped.metadata["input_schema"] == describe_fields()
     assert [f["name"] for f in shipped.metadata["features"]] == [f.name for f in FEATURES]
 
 
