@@ -1,21 +1,26 @@
-"""The model artifact on disk: write it, hash it, and load it only once its sha256 matches.
+"""The model artifact: write it, fetch it from the Hub, and load it only once its sha256 matches.
 
 `models/` holds `model.joblib` (a pickled `TrainedModel`), `metadata.json` (which names the
-file's sha256) and `MODEL_CARD.md`. A pickle runs code when it is loaded, so the hash is checked
-on the bytes before `joblib` ever sees them.
+file's sha256) and `MODEL_CARD.md`; the Hub model repo holds the same three files. A pickle
+runs code when it is loaded, so the hash is checked on the bytes before `joblib` sees them.
 """
 
 import hashlib
 import io
 import json
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import joblib
+from huggingface_hub import hf_hub_download
 
+from src.config import Settings
 from src.errors import ArtifactIntegrityError
 from src.estimator import TrainedModel
+
+logger = logging.getLogger(__name__)
 
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
@@ -24,8 +29,12 @@ CARD_FILE = "MODEL_CARD.md"
 
 @dataclass(frozen=True)
 class LoadedModel:
+    """A verified model, where it came from, and why not from the Hub when it did not."""
+
     model: TrainedModel
     metadata: dict[str, Any]
+    source: str = "local"
+    fallback_reason: str | None = None
 
 
 def sha256_bytes(content: bytes) -> str:
@@ -71,3 +80,50 @@ def load_local(directory: Path) -> LoadedModel:
     metadata = read_metadata(directory)
     model = load_verified(directory / metadata["model_file"], metadata["sha256"])
     return LoadedModel(model, metadata)
+
+
+def fetch_from_hub(settings: Settings) -> LoadedModel:
+    """Download metadata and model from the pinned Hub revision and verify the model's hash.
+
+    The expected hash is `MODEL_SHA256` when set, else the one in the metadata of the pinned
+    revision (a commit id cannot be rewritten; a branch name can, hence the pin).
+    """
+    token = settings.hf_token.get_secret_value() if settings.hf_token else None
+
+    def download(filename: str) -> Path:
+        return Path(
+            hf_hub_download(
+                settings.model_repo_id,
+                filename,
+                revision=settings.model_revision,
+                cache_dir=settings.hf_cache_dir,
+                local_files_only=settings.hf_hub_offline,
+                endpoint=settings.hf_endpoint,
+                token=token,
+                etag_timeout=5,
+            )
+        )
+
+    metadata = json.loads(download(settings.metadata_filename).read_text(encoding="utf-8"))
+    expected = settings.model_sha256 or metadata["sha256"]
+    if expected != metadata["sha256"]:
+        raise ArtifactIntegrityError(
+            f"Hub metadata names sha256 {metadata['sha256']}, MODEL_SHA256 pins {expected}"
+        )
+    model = load_verified(download(settings.model_filename), expected)
+    return LoadedModel(model, metadata, source="hub")
+
+
+def load_model(settings: Settings) -> LoadedModel:
+    """The Hub model when configured and intact, else the bundled one, saying why.
+
+    The bundled artifact is hash-checked too; if it fails, start-up fails.
+    """
+    if not settings.model_repo_id:
+        return replace(load_local(settings.models_dir), fallback_reason="MODEL_REPO_ID is not set")
+    try:
+        return fetch_from_hub(settings)
+    except Exception as err:  # any Hub failure (network, missing file, bad hash) -> local copy
+        reason = f"{type(err).__name__}: {err}"
+        logger.error("model from the Hub refused, using the bundled one: %s", reason)
+        return replace(load_local(settings.models_dir), fallback_reason=reason)

@@ -1,0 +1,67 @@
+"""Publish CLI: `python -m src.publish --repo-id org/name` uploads models/ to a Hub model repo
+and prints the commit to pin as MODEL_REVISION."""
+
+import argparse
+import logging
+from pathlib import Path
+from typing import Protocol
+
+from huggingface_hub import HfApi
+
+from src.artifacts import CARD_FILE, METADATA_FILE, MODEL_FILE, load_local
+
+logger = logging.getLogger(__name__)
+
+
+class HubClient(Protocol):
+    """The part of `huggingface_hub.HfApi` that publishing uses."""
+
+    def create_repo(self, repo_id: str, *, repo_type: str, exist_ok: bool) -> object: ...
+
+    def upload_folder(
+        self,
+        *,
+        repo_id: str,
+        folder_path: Path,
+        repo_type: str,
+        commit_message: str,
+        allow_patterns: list[str],
+    ) -> object: ...
+
+
+def publish(client: HubClient, models_dir: Path, repo_id: str) -> str:
+    """Upload the three artifact files in one commit; returns the commit id to pin.
+
+    The artifact is hash-checked first, so a corrupted file is never published.
+    """
+    version = load_local(models_dir).metadata["version"]
+    client.create_repo(repo_id, repo_type="model", exist_ok=True)
+    commit = client.upload_folder(
+        repo_id=repo_id,
+        folder_path=models_dir,
+        repo_type="model",
+        commit_message=f"Attrition model {version}",
+        allow_patterns=[MODEL_FILE, METADATA_FILE, CARD_FILE],
+    )
+    return commit.oid
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repo-id", required=True, help="Hub model repo, e.g. org/name")
+    parser.add_argument("--models-dir", type=Path, default=Path("models"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # HfApi reads HF_TOKEN from the environment; the token never passes through this code.
+    commit = publish(HfApi(), args.models_dir, args.repo_id)
+    logger.info(
+        "published to %s; pin it with:\n  MODEL_REPO_ID=%s\n  MODEL_REVISION=%s",
+        args.repo_id,
+        args.repo_id,
+        commit,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,115 @@
+"""Model loading through the real huggingface_hub code, offline: a pre-populated cache, an
+unreachable endpoint, tampered files; /health and /model say where the model came from."""
+
+import io
+import pickle
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app import create_app
+from src.artifacts import load_model
+from src.config import Settings
+from src.errors import ArtifactIntegrityError
+from tests.conftest import MODELS_DIR
+
+REPO = "futurisys/attrition"
+REVISION = "3f" * 20
+
+
+class _Alarm:
+    def __init__(self, flag: Path) -> None:
+        self.flag = flag
+
+    def __reduce__(self) -> tuple:
+        return (Path.touch, (self.flag,))
+
+
+@pytest.fixture
+def hub_cache(tmp_path: Path) -> Path:
+    """A huggingface_hub cache holding the shipped artifact at REVISION, as a download leaves it."""
+    cache = tmp_path / "hf-cache"
+    snapshot = cache / f"models--{REPO.replace('/', '--')}" / "snapshots" / REVISION
+    snapshot.mkdir(parents=True)
+    for name in ("model.joblib", "metadata.json"):
+        shutil.copy(MODELS_DIR / name, snapshot / name)
+    return cache
+
+
+def _settings(cache: Path, **overrides: object) -> Settings:
+    values = {
+        "model_repo_id": REPO,
+        "model_revision": REVISION,
+        "hf_cache_dir": cache,
+        "hf_hub_offline": True,
+        "models_dir": MODELS_DIR,
+        "api_tokens": "t",
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def live(hub_cache: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(_settings(hub_cache))) as client:
+        yield client
+
+
+def test_model_comes_from_the_pinned_hub_revision(live: TestClient, make_employee: Any) -> None:
+    assert live.get("/health").json() == {
+        "status": "ok",
+        "model": {"version": "1.0.0", "source": "hub", "fallback_reason": None},
+    }
+    assert live.get("/model").json()["source"] == "hub"
+    answer = live.post("/predict", json=make_employee(), headers={"X-API-Key": "t"})
+    assert answer.json()["model_version"] == "1.0.0"
+
+
+def test_tampered_cached_model_is_never_unpickled_and_local_is_used(
+    hub_cache: Path, tmp_path: Path
+) -> None:
+    flag = tmp_path / "code-ran"
+    buffer = io.BytesIO()
+    pickle.dump(_Alarm(flag), buffer)
+    (next(hub_cache.rglob("model.joblib"))).write_bytes(buffer.getvalue())
+    with TestClient(create_app(_settings(hub_cache))) as client:
+        health = client.get("/health").json()
+    assert not flag.exists()
+    assert health["status"] == "degraded"
+    assert health["model"]["source"] == "local"
+    assert health["model"]["fallback_reason"].startswith("ArtifactIntegrityError")
+
+
+def test_pinned_hash_that_differs_from_the_hub_metadata_falls_back(hub_cache: Path) -> None:
+    loaded = load_model(_settings(hub_cache, model_sha256="0" * 64))
+    assert loaded.source == "local"
+    assert "MODEL_SHA256 pins" in loaded.fallback_reason
+
+
+def test_revision_missing_from_the_offline_cache_falls_back(hub_cache: Path) -> None:
+    loaded = load_model(_settings(hub_cache, model_revision="9" * 40))
+    assert loaded.source == "local"
+    assert loaded.fallback_reason.startswith("LocalEntryNotFoundError")
+
+
+@pytest.mark.slow
+def test_unreachable_hub_falls_back_after_the_library_retries(tmp_path: Path) -> None:
+    settings = _settings(
+        tmp_path / "empty-cache", hf_hub_offline=False, hf_endpoint="http://127.0.0.1:9"
+    )
+    loaded = load_model(settings)
+    assert loaded.source == "local"
+    assert loaded.fallback_reason is not None
+
+
+def test_tampered_bundled_model_stops_start_up(hub_cache: Path, tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    shutil.copytree(MODELS_DIR, models)
+    (models / "model.joblib").write_bytes(b"tampered")
+    settings = _settings(hub_cache, model_revision="9" * 40, models_dir=models)
+    with pytest.raises(ArtifactIntegrityError), TestClient(create_app(settings)):
+        pass

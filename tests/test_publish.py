@@ -1,0 +1,59 @@
+"""Publishing uploads the three artifact files and returns the commit to pin (Hub client faked
+at its boundary: no network here)."""
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from src.errors import ArtifactIntegrityError
+from src.publish import main, publish
+from tests.conftest import MODELS_DIR
+
+
+@dataclass
+class _Commit:
+    oid: str
+
+
+@dataclass
+class FakeHub:
+    calls: list[tuple[str, dict]] = field(default_factory=list)
+
+    def create_repo(self, repo_id: str, **kwargs: object) -> None:
+        self.calls.append(("create_repo", {"repo_id": repo_id, **kwargs}))
+
+    def upload_folder(self, **kwargs: object) -> _Commit:
+        self.calls.append(("upload_folder", kwargs))
+        return _Commit("0123456789abcdef0123456789abcdef01234567")
+
+
+def test_publish_uploads_the_artifact_and_returns_the_commit() -> None:
+    hub = FakeHub()
+    commit = publish(hub, MODELS_DIR, "futurisys/attrition")
+    assert commit == "0123456789abcdef0123456789abcdef01234567"
+    (_, created), (_, uploaded) = hub.calls
+    assert created == {"repo_id": "futurisys/attrition", "repo_type": "model", "exist_ok": True}
+    assert uploaded["folder_path"] == MODELS_DIR
+    assert sorted(uploaded["allow_patterns"]) == ["MODEL_CARD.md", "metadata.json", "model.joblib"]
+    assert uploaded["commit_message"] == "Attrition model 1.0.0"
+
+
+def test_publish_refuses_a_corrupted_artifact(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    shutil.copytree(MODELS_DIR, models)
+    (models / "model.joblib").write_bytes(b"corrupted")
+    hub = FakeHub()
+    with pytest.raises(ArtifactIntegrityError):
+        publish(hub, models, "futurisys/attrition")
+    assert hub.calls == []
+
+
+def test_publish_cli_prints_the_revision_to_pin(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr("src.publish.HfApi", FakeHub)
+    caplog.set_level("INFO")
+    assert main(["--repo-id", "futurisys/attrition", "--models-dir", str(MODELS_DIR)]) == 0
+    assert "MODEL_REVISION=0123456789abcdef0123456789abcdef01234567" in caplog.text
