@@ -1,18 +1,40 @@
 """Entry point: `python app.py` builds the service and serves it with uvicorn on $PORT."""
 
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import FastAPI
 
-from src.api.routes import status
-from src.artifacts import load_local
+from src.api.errors import install_error_handlers
+from src.api.limits import BodySizeLimit
+from src.api.routes import predict, status
+from src.artifacts import load_model
 from src.config import Settings
 from src.prediction import Predictor
+from src.service import PredictionService
 
 logger = logging.getLogger(__name__)
+
+
+def _tokens(settings: Settings) -> list[bytes]:
+    """The configured tokens, or one random token for this process, shown once on stderr.
+
+    Never open and never a built-in default: a newcomer runs `python app.py` and copies the
+    token from the console, as with Jupyter.
+    """
+    configured = settings.token_list()
+    if configured:
+        return [token.encode("utf-8") for token in configured]
+    generated = secrets.token_urlsafe(32)
+    logger.warning(
+        "API_TOKENS is not set: this process accepts only the token below (set API_TOKENS "
+        "to choose your own)\n\n    Authorization: Bearer %s\n",
+        generated,
+    )
+    return [generated.encode("utf-8")]
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -20,14 +42,23 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        loaded = load_local(settings.models_dir)
+        loaded = load_model(settings)
         app.state.model = loaded
-        app.state.predictor = Predictor(loaded.model)
-        logger.info("model %s loaded from %s", loaded.metadata["version"], settings.models_dir)
+        app.state.service = PredictionService(Predictor(loaded.model), loaded.metadata["version"])
+        app.state.tokens = _tokens(settings)
+        logger.info("model %s loaded (%s)", loaded.metadata["version"], loaded.source)
         yield
 
-    app = FastAPI(title="Futurisys attrition service", lifespan=lifespan)
+    app = FastAPI(
+        title="Futurisys attrition service",
+        description="Probability that a TechNova employee leaves, with the reasons.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
     app.include_router(status.router)
+    app.include_router(predict.router)
     return app
 
 

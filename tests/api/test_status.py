@@ -13,7 +13,7 @@ from tests.conftest import MODELS_DIR
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(models_dir=MODELS_DIR))) as client:
+    with TestClient(create_app(Settings(models_dir=MODELS_DIR, _env_file=None))) as client:
         yield client
 
 
@@ -22,7 +22,11 @@ def test_health_reports_ok_and_the_loaded_model(client: TestClient, shipped: Loa
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "model": {"version": shipped.metadata["version"], "source": "local"},
+        "model": {
+            "version": shipped.metadata["version"],
+            "source": "local",
+            "fallback_reason": "MODEL_REPO_ID is not set",
+        },
     }
 
 

@@ -1,0 +1,41 @@
+"""Request dependencies: the shared service and the token check."""
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from src.service import PredictionService
+
+_bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <token>")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="X-API-Key: <token>")
+
+
+def get_service(request: Request) -> PredictionService:
+    return request.app.state.service
+
+
+ServiceDep = Annotated[PredictionService, Depends(get_service)]
+
+
+def _is_valid(presented: str, tokens: list[bytes]) -> bool:
+    """Constant-time comparison against every token (no early exit on the first match)."""
+    candidate = presented.encode("utf-8")
+    matches = [hmac.compare_digest(candidate, token) for token in tokens]
+    return any(matches)
+
+
+def require_token(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> None:
+    """401 unless a configured token comes in `Authorization: Bearer` or `X-API-Key`."""
+    presented = bearer.credentials if bearer else api_key
+    if not presented or not _is_valid(presented, request.app.state.tokens):
+        raise HTTPException(
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            detail="missing or invalid token: send Authorization: Bearer <token> or X-API-Key",
+            headers={"WWW-Authenticate": "Bearer"},
+        )

@@ -1,0 +1,42 @@
+"""Errors become HTTP here: JSON bodies that name the field and what is allowed."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from src.fields import FIELDS_BY_NAME
+from src.schemas import MAX_BATCH_SIZE
+
+
+def _field_error(error: dict[str, Any]) -> dict[str, str]:
+    if error["type"] == "json_invalid":
+        return {"field": "body", "message": f"malformed JSON: {error['ctx']['error']}"}
+    location = [str(part) for part in error["loc"] if part != "body"]
+    described = {"field": ".".join(location) or "body", "message": error["msg"]}
+    spec = FIELDS_BY_NAME.get(location[-1]) if location else None
+    if spec is not None:
+        described["allowed"] = spec.describe_allowed()
+    return described
+
+
+def _is_oversized_batch(error: dict[str, Any]) -> bool:
+    return error["type"] == "too_long" and tuple(error["loc"]) == ("body", "employees")
+
+
+async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    if any(_is_oversized_batch(error) for error in errors):
+        return JSONResponse(
+            status_code=status.HTTP_413_CONTENT_TOO_LARGE,
+            content={"detail": f"a batch holds at most {MAX_BATCH_SIZE} employees"},
+        )
+    return JSONResponse(
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        content={"detail": "invalid request", "errors": [_field_error(e) for e in errors]},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)

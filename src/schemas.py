@@ -1,0 +1,90 @@
+"""API and UI shapes. `EmployeeRecord` is generated from `src.fields`, so it cannot drift from
+the field list, nor (a test checks) from the model's schema in `models/metadata.json`."""
+
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
+
+from src.fields import FIELDS, ORDER_RULES, FieldSpec, Kind
+from src.preprocessing import parse_oui_non, parse_percent
+
+MAX_BATCH_SIZE = 10_000
+
+
+def _oui_non_or_bool(value: object) -> object:
+    """`"Oui"`/`"Non"` as the HR extracts write it; booleans pass through to pydantic."""
+    return parse_oui_non(value) if isinstance(value, str) else value
+
+
+def _percent_or_number(value: object) -> object:
+    """`"11 %"` as the HR extracts write it; numbers pass through to pydantic."""
+    return parse_percent(value) if isinstance(value, str) else value
+
+
+def _annotation(spec: FieldSpec) -> object:
+    info = {"title": spec.label, "description": f"allowed: {spec.describe_allowed()}"}
+    if spec.kind is Kind.CATEGORY:
+        return Annotated[Literal[spec.allowed], Field(**info)]
+    if spec.kind is Kind.BOOLEAN:
+        return Annotated[bool, Field(**info), BeforeValidator(_oui_non_or_bool)]
+    bounds = {"ge": spec.minimum, "le": spec.maximum, "allow_inf_nan": False}
+    if spec.kind is Kind.PERCENT:
+        return Annotated[float, Field(**bounds, **info), BeforeValidator(_percent_or_number)]
+    if spec.kind is Kind.INTEGER:
+        return Annotated[int, Field(ge=spec.minimum, le=spec.maximum, **info)]
+    return Annotated[float, Field(**bounds, **info)]
+
+
+class _RecordRules(BaseModel):
+    """Rules that involve several fields; the fields themselves are generated below."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id_employee: int | None = Field(
+        default=None, ge=1, description="links the prediction to a stored employee"
+    )
+
+    @model_validator(mode="after")
+    def _years_are_consistent(self) -> Self:
+        for rule in ORDER_RULES:
+            smaller, larger = getattr(self, rule.smaller), getattr(self, rule.larger)
+            if smaller > larger:
+                raise ValueError(
+                    f"{rule.smaller} ({smaller}) must not exceed {rule.larger} ({larger})"
+                )
+        return self
+
+
+EmployeeRecord = create_model(
+    "EmployeeRecord",
+    __base__=_RecordRules,
+    __doc__="One employee: every HR field, unknown fields rejected.",
+    **{spec.name: (_annotation(spec), ...) for spec in FIELDS},
+)
+
+
+class Factor(BaseModel):
+    """How much one feature moved the risk (logit scale) away from the average employee's."""
+
+    feature: str
+    contribution: float
+
+
+class Prediction(BaseModel):
+    prediction_id: str
+    prediction: Literal["Part", "Reste"]
+    probability: float = Field(ge=0, le=1, description="probability of leaving")
+    threshold: float
+    risk_level: Literal["faible", "moyen", "élevé"]
+    model_version: str
+    explanation: list[Factor] = Field(description="largest contribution first")
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    employees: list[EmployeeRecord] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
+
+
+class BatchResponse(BaseModel):
+    predictions: list[Prediction]

@@ -1,0 +1,71 @@
+"""Token checks on the protected routes; the status routes stay public."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app import create_app
+from src.config import Settings
+from tests.api.conftest import TOKENS
+from tests.conftest import MODELS_DIR
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Authorization": f"Bearer {TOKENS[0]}"},
+        {"Authorization": f"Bearer {TOKENS[1]}"},
+        {"X-API-Key": TOKENS[0]},
+        {"X-API-Key": TOKENS[1]},
+    ],
+)
+def test_predict_with_a_configured_token_returns_200(
+    client: TestClient, make_employee: Any, headers: dict[str, str]
+) -> None:
+    assert client.post("/predict", json=make_employee(), headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": f"Basic {TOKENS[0]}"},
+        {"Authorization": f"Bearer {TOKENS[0]}x"},
+        {"Authorization": "Bearer"},
+        {"X-API-Key": ""},
+        {"X-API-Key": "wrong"},
+        {"X-API-Key": "tökén".encode("latin-1")},
+    ],
+)
+def test_predict_without_a_valid_token_returns_401(
+    client: TestClient, make_employee: Any, headers: dict[str, str | bytes]
+) -> None:
+    response = client.post("/predict", json=make_employee(), headers=headers)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert "missing or invalid token" in response.json()["detail"]
+    assert TOKENS[0] not in response.text
+
+
+def test_batch_without_token_returns_401_before_reading_the_body(client: TestClient) -> None:
+    assert client.post("/predict/batch", json={"employees": "nonsense"}).status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/health", "/health/live", "/health/ready", "/model", "/docs"])
+def test_status_routes_are_public(client: TestClient, path: str) -> None:
+    assert client.get(path).status_code == 200
+
+
+def test_without_api_tokens_a_random_token_is_shown_once_and_accepted(
+    make_employee: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(models_dir=MODELS_DIR, _env_file=None)
+    with caplog.at_level("WARNING"), TestClient(create_app(settings)) as client:
+        (message,) = [r.getMessage() for r in caplog.records if "API_TOKENS" in r.getMessage()]
+        token = message.split("Bearer ")[1].strip()
+        assert len(token) >= 32
+        ok = client.post("/predict", json=make_employee(), headers={"X-API-Key": token})
+        refused = client.post("/predict", json=make_employee())
+    assert (ok.status_code, refused.status_code) == (200, 401)
