@@ -1,4 +1,8 @@
-"""Request body size limit, enforced before the body is parsed (413 beyond it)."""
+"""Request body size limit, enforced before the body is parsed (413 beyond it).
+
+FastAPI's own `max_body_size` answers a declared oversize Content-Length with a plain-text
+body; the API's contract is JSON errors everywhere, hence this middleware.
+"""
 
 import json
 

@@ -15,12 +15,13 @@ router = APIRouter(tags=["predictions"], dependencies=[Depends(require_token)], 
 
 
 @router.post("/predict")
-def predict(record: EmployeeRecord, service: ServiceDep) -> Prediction:
+async def predict(record: EmployeeRecord, service: ServiceDep) -> Prediction:
     """Probability of leaving, decision, risk level and the factors behind them."""
-    return service.predict_one(record)
+    return await service.predict_one(record)
 
 
 @router.post("/predict/batch")
-def predict_batch(batch: BatchRequest, service: ServiceDep) -> BatchResponse:
+async def predict_batch(batch: BatchRequest, service: ServiceDep) -> BatchResponse:
     """Up to 10,000 employees, answered in the order given."""
-    return BatchResponse(predictions=service.predict_many(batch.employees))
+    predictions = await service.predict_many(batch.employees)
+    return BatchResponse(predictions=predictions)

@@ -1,0 +1,120 @@
+"""Load benchmark of `POST /predict`: `python -m bench.load`.
+
+Starts the service and, as a baseline, a bare FastAPI endpoint (same server settings), each in
+its own uvicorn process on loopback, and drives both from this process at concurrency 1 and 16
+with keep-alive HTTP/1.1 connections. Prints requests/s and p50/p99 latency, and the service's
+throughput as a share of the bare endpoint's measured in the same run.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tests.conftest import EMPLOYEE_1
+
+TOKEN = "bench-token"
+SERVERS = {
+    "bare FastAPI endpoint": "from bench.bare_app import create_bare_app as make; app = make()",
+    "service /predict": (
+        "from app import create_app; from src.config import Settings; "
+        f"app = create_app(Settings(api_tokens='{TOKEN}', _env_file=None))"
+    ),
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def _server(setup: str, port: int) -> Iterator[None]:
+    run = f"uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning', access_log=False)"
+    code = f"import uvicorn; {setup}; {run}"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    process = subprocess.Popen([sys.executable, "-c", code], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _request(port: int) -> bytes:
+    body = json.dumps(EMPLOYEE_1).encode()
+    head = (
+        f"POST /predict HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {TOKEN}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def _worker(port: int, request: bytes, stop_at: float, latencies: list[float]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    while time.perf_counter() < stop_at:
+        start = time.perf_counter()
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(head.decode(errors="replace"))
+        length = next(
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length")
+        )
+        await reader.readexactly(length)
+        latencies.append(time.perf_counter() - start)
+    writer.close()
+
+
+async def _drive(port: int, concurrency: int, seconds: float) -> tuple[float, float, float]:
+    request = _request(port)
+    latencies: list[float] = []
+    await _worker(port, request, time.perf_counter() + 0.5, [])  # warm-up
+    start = time.perf_counter()
+    stop_at = start + seconds
+    await asyncio.gather(*(_worker(port, request, stop_at, latencies) for _ in range(concurrency)))
+    elapsed = time.perf_counter() - start
+    cuts = statistics.quantiles(latencies, n=100)
+    return len(latencies) / elapsed, cuts[49] * 1e3, cuts[98] * 1e3
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0, help="per measurement")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
+    args = parser.parse_args(argv)
+    results: dict[tuple[str, int], float] = {}
+    for name, setup in SERVERS.items():
+        port = _free_port()
+        with _server(setup, port):
+            for concurrency in args.concurrency:
+                rps, p50, p99 = asyncio.run(_drive(port, concurrency, args.seconds))
+                results[name, concurrency] = rps
+                latency = f"p50 {p50:6.2f} ms   p99 {p99:6.2f} ms"
+                print(f"{name:<22} c={concurrency:<3} {rps:8.0f} req/s   {latency}")
+    for concurrency in args.concurrency:
+        share = (
+            results["service /predict", concurrency] / results["bare FastAPI endpoint", concurrency]
+        )
+        print(f"c={concurrency}: service throughput = {share:.0%} of the bare endpoint's")
+
+
+if __name__ == "__main__":
+    main()
