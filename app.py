@@ -10,9 +10,10 @@ from fastapi import FastAPI
 
 from src.api.errors import install_error_handlers
 from src.api.limits import BodySizeLimit
+from src.api.openapi import install_examples
 from src.api.routes import predict, status
 from src.artifacts import load_model
-from src.config import Settings
+from src.config import PROJECT_ROOT, Settings
 from src.prediction import Predictor
 from src.service import PredictionService
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(status.router)
     app.include_router(predict.router)
+    install_examples(app, PROJECT_ROOT / "data")
     return app
 
 

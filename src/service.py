@@ -19,7 +19,7 @@ class PredictionService:
     def __init__(self, predictor: Predictor, model_version: str) -> None:
         self.predictor = predictor
         self.model_version = model_version
-        self._queue: ScoringQueue[BaseModel, Prediction] = ScoringQueue(self._predict_now)
+        self._queue: ScoringQueue[BaseModel, Prediction] = ScoringQueue(self.predict_now)
 
     async def predict_one(self, record: BaseModel) -> Prediction:
         """One employee, scored off the event loop together with concurrent requests."""
@@ -30,7 +30,8 @@ class PredictionService:
         """Many employees in one scoring call; answers in the order of `records`."""
         return await self._queue.submit(records)
 
-    def _predict_now(self, records: Sequence[BaseModel]) -> list[Prediction]:
+    def predict_now(self, records: Sequence[BaseModel]) -> list[Prediction]:
+        """Score in the calling thread: for the queue's worker and for code off the event loop."""
         scorings = self.predictor.predict([record.model_dump() for record in records])
         return [self._answer(scoring) for scoring in scorings]
 

@@ -1,5 +1,6 @@
 """Shared fixtures: the real extracts, the shipped model, and a deterministic employee factory."""
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -48,35 +49,8 @@ def records(clean_frame: pd.DataFrame) -> list[dict[str, Any]]:
     return clean_frame[fields].reset_index().to_dict("records")
 
 
-EMPLOYEE_1 = {
-    "age": 41,
-    "genre": "F",
-    "revenu_mensuel": 5993.0,
-    "statut_marital": "Célibataire",
-    "departement": "Commercial",
-    "poste": "Cadre Commercial",
-    "nombre_experiences_precedentes": 8,
-    "annee_experience_totale": 8,
-    "annees_dans_l_entreprise": 6,
-    "annees_dans_le_poste_actuel": 4,
-    "satisfaction_employee_environnement": 2,
-    "satisfaction_employee_nature_travail": 4,
-    "satisfaction_employee_equipe": 1,
-    "satisfaction_employee_equilibre_pro_perso": 1,
-    "note_evaluation_precedente": 3,
-    "note_evaluation_actuelle": 3,
-    "niveau_hierarchique_poste": 2,
-    "heures_supplementaires": True,
-    "augmentation_salaire_precedente": 11.0,
-    "nombre_participation_pee": 0,
-    "nb_formations_suivies": 0,
-    "distance_domicile_travail": 1,
-    "niveau_education": 2,
-    "domaine_etude": "Infra & Cloud",
-    "frequence_deplacement": "Occasionnel",
-    "annees_depuis_la_derniere_promotion": 0,
-    "annees_sous_responsable_actuel": 5,
-}
+#: Employee 1 of the extracts (who left), as the sample request file has it.
+EMPLOYEE_1: dict[str, Any] = json.loads((DATA_DIR / "sample_employee.json").read_text("utf-8"))
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from tests.conftest import MODELS_DIR
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(models_dir=MODELS_DIR, _env_file=None))) as client:
+    settings = Settings(models_dir=MODELS_DIR, api_tokens="t", _env_file=None)
+    with TestClient(create_app(settings)) as client:
         yield client
 
 
@@ -34,3 +35,35 @@ def test_model_route_serves_the_metadata(client: TestClient, shipped: LoadedMode
     body = client.get("/model").json()
     assert body["sha256"] == shipped.metadata["sha256"]
     assert body["metrics"]["cv"]["roc_auc"]["mean"] >= 0.84
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [
+        ("/predict", "post"),
+        ("/predict/batch", "post"),
+        ("/health", "get"),
+        ("/health/live", "get"),
+        ("/health/ready", "get"),
+        ("/model", "get"),
+    ],
+)
+def test_every_route_has_a_real_example_in_the_docs(
+    client: TestClient, path: str, method: str
+) -> None:
+    operation = client.get("/openapi.json").json()["paths"][path][method]
+    example = operation["responses"]["200"]["content"]["application/json"]["example"]
+    if method == "post":
+        sent = operation["requestBody"]["content"]["application/json"]["example"]
+        answered = client.post(path, json=sent, headers={"X-API-Key": "t"})
+        assert answered.status_code == 200
+        strip = _without_ids(answered.json())
+        assert strip == _without_ids(example)
+    else:
+        assert client.get(path).json() == example
+
+
+def _without_ids(body: dict) -> dict:
+    if "predictions" in body:
+        return {"predictions": [_without_ids(p) for p in body["predictions"]]}
+    return {k: v for k, v in body.items() if k != "prediction_id"}

@@ -3,27 +3,34 @@
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.datastructures import State
 
 from src.artifacts import LoadedModel
 
 router = APIRouter(tags=["status"])
 
 
-def _model_status(loaded: LoadedModel) -> dict[str, Any]:
-    return {
+def health_report(state: State) -> dict[str, Any]:
+    """`degraded` when a Hub model was configured but the bundled one had to be used."""
+    loaded: LoadedModel = state.model
+    degraded = state.settings.model_repo_id is not None and loaded.source != "hub"
+    model = {
         "version": loaded.metadata["version"],
         "source": loaded.source,
         "fallback_reason": loaded.fallback_reason,
     }
+    return {"status": "degraded" if degraded else "ok", "model": model}
+
+
+def model_report(loaded: LoadedModel) -> dict[str, Any]:
+    """The model's metadata (version, metrics, threshold, risk levels, schema) and its source."""
+    return {**loaded.metadata, "source": loaded.source, "fallback_reason": loaded.fallback_reason}
 
 
 @router.get("/health")
 def health(request: Request) -> dict[str, Any]:
-    """`degraded` when a Hub model was configured but the bundled one had to be used."""
-    loaded: LoadedModel = request.app.state.model
-    configured_hub = request.app.state.settings.model_repo_id is not None
-    degraded = configured_hub and loaded.source != "hub"
-    return {"status": "degraded" if degraded else "ok", "model": _model_status(loaded)}
+    """Service status, the model in use and where it came from."""
+    return health_report(request.app.state)
 
 
 @router.get("/health/live")
@@ -40,9 +47,5 @@ def ready() -> dict[str, str]:
 
 @router.get("/model")
 def model_card(request: Request) -> dict[str, Any]:
-    """The model's metadata (version, metrics, threshold, risk levels, schema) and its source."""
-    loaded: LoadedModel = request.app.state.model
-    return {
-        **loaded.metadata,
-        **{"source": loaded.source, "fallback_reason": loaded.fallback_reason},
-    }
+    """The model card as data: version, metrics, threshold, risk levels, feature schema."""
+    return model_report(request.app.state.model)
