@@ -17,6 +17,10 @@ class Settings(BaseSettings):
     port: int = Field(default=7860, ge=1, le=65535, description="$PORT, as Spaces sets it")
     log_level: str = "INFO"
 
+    database_url: SecretStr | None = Field(
+        default=None, description="PostgreSQL URL; unset -> SQLite file in the temp directory"
+    )
+
     api_tokens: SecretStr | None = Field(
         default=None, description="comma-separated bearer tokens; several allow rotation"
     )

@@ -1,0 +1,52 @@
+"""Which database the service uses, and the engine to it.
+
+`DATABASE_URL` set -> that database (PostgreSQL through psycopg 3 in production; the
+`postgres://` spelling of cloud providers is accepted); unset -> a SQLite file in the system
+temp directory, as on Hugging Face Spaces, with WAL, a busy timeout and foreign keys on.
+"""
+
+import logging
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
+
+logger = logging.getLogger(__name__)
+
+SQLITE_FILE = "futurisys-attrition.db"
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def resolve_database_url(database_url: str | None) -> URL:
+    """The URL to connect to, with the driver made explicit."""
+    if not database_url:
+        return URL.create(
+            "sqlite+pysqlite", database=str(Path(tempfile.gettempdir()) / SQLITE_FILE)
+        )
+    url = make_url(database_url)
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def create_database_engine(url: URL) -> Engine:
+    """An engine for `url`, logged without its password."""
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _configure_sqlite)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    logger.info("database: %s", url.render_as_string(hide_password=True))
+    return engine
+
+
+def _configure_sqlite(connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
+    """WAL lets readers run while the writer commits; foreign keys are off by default in SQLite."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,144 @@
+"""The traceability tables: what was asked, through which channel, what the model read and
+answered, with which model. Timestamps are UTC; ids link a request to everything it produced."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# BIGINT ids on PostgreSQL; SQLite only auto-increments a column declared INTEGER.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and reads them back aware, SQLite included."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, _dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: the database stores UTC only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, _dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: Json, datetime: UTCDateTime}
+
+
+class ModelVersion(Base):
+    """A model the service has served, identified by its file's sha256."""
+
+    __tablename__ = "model_versions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(16))
+    trained_at: Mapped[datetime]
+    threshold: Mapped[float] = mapped_column(Float)
+    metrics: Mapped[dict[str, Any]]
+    first_served_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Employee(Base):
+    """A TechNova employee of the extracts: canonical fields and the known outcome."""
+
+    __tablename__ = "employees"
+
+    id_employee: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    record: Mapped[dict[str, Any]]
+    a_quitte_l_entreprise: Mapped[bool]
+    loaded_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Request(Base):
+    """One API or UI call, accepted or rejected (401, 413, 422 too). Never the token: at most
+    a hash of the client key."""
+
+    __tablename__ = "requests"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    source: Mapped[str] = mapped_column(String(16), index=True)
+    method: Mapped[str] = mapped_column(String(8))
+    route: Mapped[str] = mapped_column(String(128))
+    status_code: Mapped[int] = mapped_column(Integer, index=True)
+    latency_ms: Mapped[float] = mapped_column(Float)
+    client_key_hash: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class EmployeeInput(Base):
+    """The raw record of one employee as a request sent it; `position` orders a batch."""
+
+    __tablename__ = "employee_inputs"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    id_employee: Mapped[int | None] = mapped_column(Integer, index=True)
+    payload: Mapped[dict[str, Any]]
+
+
+class Feature(Base):
+    """The engineered vector actually fed to the model for one input."""
+
+    __tablename__ = "features"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    input_id: Mapped[int] = mapped_column(ForeignKey("employee_inputs.id"), unique=True)
+    values: Mapped[dict[str, Any]]
+
+
+class PredictionResult(Base):
+    """What the model answered for one input; `id` is the `prediction_id` of the API."""
+
+    __tablename__ = "prediction_results"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    input_id: Mapped[int] = mapped_column(ForeignKey("employee_inputs.id"), unique=True)
+    model_version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    probability: Mapped[float] = mapped_column(Float)
+    label: Mapped[str] = mapped_column(String(8), index=True)
+    threshold: Mapped[float] = mapped_column(Float)
+    risk_level: Mapped[str] = mapped_column(String(8))
+    explanation: Mapped[dict[str, Any]]
+
+
+class ApiResponse(Base):
+    """What was sent back for one request."""
+
+    __tablename__ = "api_responses"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), unique=True)
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict[str, Any]]
+    sent_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -1,0 +1,101 @@
+"""Migrations build the schema of the ORM models on both backends, and undo it."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from database.migrate import current_revision, downgrade, upgrade
+from database.models import Base, EmployeeInput, ModelVersion, Request
+
+TABLES = {
+    "api_responses",
+    "employee_inputs",
+    "employees",
+    "features",
+    "model_versions",
+    "prediction_results",
+    "requests",
+}
+
+
+def _tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def test_upgrade_downgrade_upgrade_round_trip(engine: Engine) -> None:
+    upgrade(engine)
+    assert _tables(engine) == TABLES
+    assert current_revision(engine) == "0001"
+    downgrade(engine)
+    assert _tables(engine) == set()
+    assert current_revision(engine) is None
+    upgrade(engine)
+    assert _tables(engine) == TABLES
+
+
+def test_migrated_schema_matches_the_orm_models(engine: Engine) -> None:
+    upgrade(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_time_and_ids_are_indexed(engine: Engine) -> None:
+    upgrade(engine)
+    indexed = {
+        (table, tuple(index["column_names"]))
+        for table in ("requests", "prediction_results", "employee_inputs")
+        for index in inspect(engine).get_indexes(table)
+    }
+    assert ("requests", ("received_at",)) in indexed
+    assert ("prediction_results", ("created_at",)) in indexed
+    assert ("employee_inputs", ("id_employee",)) in indexed
+
+
+def test_foreign_keys_are_enforced(engine: Engine) -> None:
+    upgrade(engine)
+    with Session(engine) as session, pytest.raises(IntegrityError):
+        session.add(EmployeeInput(request_id=999, position=0, payload={}))
+        session.commit()
+
+
+def test_timestamps_come_back_as_the_same_utc_instant(engine: Engine) -> None:
+    upgrade(engine)
+    paris = timezone(timedelta(hours=1))
+    sent = datetime(2026, 11, 22, 21, 30, 15, 123456, tzinfo=paris)
+    with Session(engine) as session:
+        session.add(
+            Request(
+                received_at=sent,
+                source="api",
+                method="POST",
+                route="/predict",
+                status_code=200,
+                latency_ms=0.8,
+            )
+        )
+        session.commit()
+    with Session(engine) as session:
+        stored = session.scalars(select(Request.received_at)).one()
+    assert stored == sent and stored.tzinfo == UTC
+
+
+def test_naive_timestamps_are_refused(engine: Engine) -> None:
+    upgrade(engine)
+    with Session(engine) as session, pytest.raises(Exception, match="naive datetime"):
+        session.add(
+            ModelVersion(
+                version="1.0.0",
+                sha256="0" * 64,
+                source="local",
+                trained_at=datetime(2026, 11, 22),
+                threshold=0.3,
+                metrics={},
+            )
+        )
+        session.commit()
