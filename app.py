@@ -7,7 +7,13 @@ from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from database.engine import create_database_engine, resolve_database_url
+from database.migrate import upgrade
+from database.repository import add_model_version
+from database.writer import TraceWriter
 from src.api.errors import install_error_handlers
 from src.api.limits import BodySizeLimit
 from src.api.openapi import install_examples
@@ -38,17 +44,34 @@ def _tokens(settings: Settings) -> list[bytes]:
     return [generated.encode("utf-8")]
 
 
+def _database(settings: Settings) -> Engine:
+    """The engine, with the schema brought to head (single-process deployments; replicas run
+    `python -m database.migrate` once instead, and this finds nothing to do)."""
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    engine = create_database_engine(resolve_database_url(url))
+    upgrade(engine)
+    return engine
+
+
 def create_app(settings: Settings) -> FastAPI:
     """The FastAPI app; the model is loaded by the lifespan, once per process, not at import."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = load_model(settings)
+        engine = _database(settings)
+        with Session(engine) as session, session.begin():
+            model_version_id = add_model_version(session, loaded.metadata, loaded.source)
+        writer = TraceWriter(engine, model_version_id)
         app.state.model = loaded
-        app.state.service = PredictionService(Predictor(loaded.model), loaded.metadata["version"])
+        app.state.engine = engine
+        app.state.service = PredictionService(
+            Predictor(loaded.model), loaded.metadata["version"], writer
+        )
         app.state.tokens = _tokens(settings)
         logger.info("model %s loaded (%s)", loaded.metadata["version"], loaded.source)
         yield
+        engine.dispose()
 
     app = FastAPI(
         title="Futurisys attrition service",

@@ -102,7 +102,11 @@ class Predictor:
 
     def predict(self, records: Sequence[Mapping[str, object]]) -> list[Scoring]:
         """Clean records (canonical fields) -> one `Scoring` each, in order."""
-        scores = self.score_features(build_features(columns_from_records(records)))
+        return self.predict_features(build_features(columns_from_records(records)))
+
+    def predict_features(self, features: Mapping[str, np.ndarray]) -> list[Scoring]:
+        """Engineered feature columns -> one `Scoring` per row, in order."""
+        scores = self.score_features(features)
         order = np.argsort(-np.abs(scores.contributions), axis=1, kind="stable")
         names = self._names[order].tolist()
         values = np.take_along_axis(scores.contributions, order, axis=1).tolist()

@@ -1,10 +1,10 @@
-"""Groups the records of concurrent requests into one scoring call, off the event loop.
+"""Groups concurrent requests into one call of a worker function, off the event loop.
 
-Under load, requests arrive while the scoring thread is busy; rather than scoring them one by
-one (a thread hop and a numpy pass each), the queue takes everything waiting and scores it in
-one vectorised call. A record's answer does not depend on its group (tested), so grouping is
-invisible to callers. One group is in flight at a time: scoring holds the GIL, so a second
-thread would only compete with the event loop for it.
+Under load, requests arrive while the worker thread is busy; rather than handling them one by
+one (a thread hop, a numpy pass and a commit each), the queue takes everything waiting and hands
+it to the worker in one call: one vectorised scoring, one transaction. Each request's answer does
+not depend on its group (tested), so grouping is invisible to callers. One group is in flight at
+a time: scoring holds the GIL, so a second thread would only compete with the event loop for it.
 """
 
 import asyncio
@@ -18,16 +18,17 @@ Answer = TypeVar("Answer")
 
 
 class ScoringQueue(Generic[Item, Answer]):
-    """`await submit(items)` -> `score(items)`'s answers, scored together with concurrent calls."""
+    """`await submit(item)` -> `work([..., item, ...])`'s answer for it, in one call with the
+    items of concurrent callers; `work` returns one answer per item, in order."""
 
-    def __init__(self, score: Callable[[Sequence[Item]], list[Answer]]) -> None:
-        self._score = score
-        self._waiting: list[tuple[Sequence[Item], asyncio.Future[list[Answer]]]] = []
+    def __init__(self, work: Callable[[Sequence[Item]], list[Answer]]) -> None:
+        self._work = work
+        self._waiting: list[tuple[Item, asyncio.Future[Answer]]] = []
         self._draining = False
 
-    async def submit(self, items: Sequence[Item]) -> list[Answer]:
-        future: asyncio.Future[list[Answer]] = asyncio.get_running_loop().create_future()
-        self._waiting.append((items, future))
+    async def submit(self, item: Item) -> Answer:
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, future))
         if not self._draining:
             self._draining = True
             asyncio.get_running_loop().create_task(self._drain())
@@ -41,19 +42,14 @@ class ScoringQueue(Generic[Item, Answer]):
         finally:
             self._draining = False
 
-    async def _score_group(
-        self, group: list[tuple[Sequence[Item], asyncio.Future[list[Answer]]]]
-    ) -> None:
-        flat = [item for items, _ in group for item in items]
+    async def _score_group(self, group: list[tuple[Item, asyncio.Future[Answer]]]) -> None:
         try:
-            answers = await to_thread.run_sync(self._score, flat)
+            answers = await to_thread.run_sync(self._work, [item for item, _ in group])
         except Exception as err:  # every caller of the group gets the error, none hangs
             for _, future in group:
                 if not future.done():
                     future.set_exception(err)
             return
-        start = 0
-        for items, future in group:
+        for (_, future), answer in zip(group, answers, strict=True):
             if not future.done():  # a caller that went away has a cancelled future
-                future.set_result(answers[start : start + len(items)])
-            start += len(items)
+                future.set_result(answer)

@@ -1,39 +1,111 @@
-"""Predict use cases shared by the REST API and the UI: validated records in, answers out.
+"""Predict use cases shared by the REST API and the UI: validated records in, traced answers out.
 
-The database tracing of every prediction hooks in here (issue 4), so API and UI trace alike.
+Every answer is traced before it is returned: the scoring queue groups concurrent calls, and
+each group is scored in one call and written in one transaction by the trace writer.
 """
 
+import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel
 
+from database.repository import PredictionTrace
+from database.writer import TraceWriter
+from src.features import build_features, columns_from_records
 from src.prediction import Predictor, Scoring
 from src.schemas import Prediction
 from src.scoring_queue import ScoringQueue
 
 
-class PredictionService:
-    """Built once at start-up around the loaded model; shared by all requests."""
+@dataclass(frozen=True)
+class Call:
+    """Who asked and how: the request-level facts a trace keeps."""
 
-    def __init__(self, predictor: Predictor, model_version: str) -> None:
+    source: str
+    method: str
+    route: str
+    client_key_hash: str | None = None
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    started: float = field(default_factory=time.perf_counter)
+
+
+@dataclass(frozen=True)
+class _Job:
+    call: Call
+    records: Sequence[BaseModel]
+    batch: bool
+
+
+class PredictionService:
+    """Built once at start-up around the loaded model and the trace writer."""
+
+    def __init__(self, predictor: Predictor, model_version: str, writer: TraceWriter) -> None:
         self.predictor = predictor
         self.model_version = model_version
-        self._queue: ScoringQueue[BaseModel, Prediction] = ScoringQueue(self.predict_now)
+        self.writer = writer
+        self._queue: ScoringQueue[_Job, list[Prediction]] = ScoringQueue(self._handle)
 
-    async def predict_one(self, record: BaseModel) -> Prediction:
-        """One employee, scored off the event loop together with concurrent requests."""
-        (prediction,) = await self._queue.submit([record])
+    async def predict_one(self, record: BaseModel, call: Call) -> Prediction:
+        """One employee, scored and traced together with concurrent requests."""
+        (prediction,) = await self._queue.submit(_Job(call, [record], batch=False))
         return prediction
 
-    async def predict_many(self, records: Sequence[BaseModel]) -> list[Prediction]:
-        """Many employees in one scoring call; answers in the order of `records`."""
-        return await self._queue.submit(records)
+    async def predict_many(self, records: Sequence[BaseModel], call: Call) -> list[Prediction]:
+        """Many employees in one scoring call, stored all or nothing; answers in order."""
+        return await self._queue.submit(_Job(call, records, batch=True))
 
-    def predict_now(self, records: Sequence[BaseModel]) -> list[Prediction]:
-        """Score in the calling thread: for the queue's worker and for code off the event loop."""
-        scorings = self.predictor.predict([record.model_dump() for record in records])
-        return [self._answer(scoring) for scoring in scorings]
+    def predict_untraced(self, records: Sequence[BaseModel]) -> list[Prediction]:
+        """Scores without a trace: for examples in the docs, never for an answer to a caller."""
+        answers, _ = self._score([record.model_dump() for record in records])
+        return answers
+
+    def _handle(self, jobs: Sequence[_Job]) -> list[list[Prediction]]:
+        payloads = [record.model_dump() for job in jobs for record in job.records]
+        answers, features = self._score(payloads)
+        results, traces, start = [], [], 0
+        for job in jobs:
+            end = start + len(job.records)
+            results.append(answers[start:end])
+            traces.append(
+                self._trace(job, payloads[start:end], features[start:end], answers[start:end])
+            )
+            start = end
+        self.writer.write(traces)
+        return results
+
+    def _score(self, payloads: list[dict[str, Any]]) -> tuple[list[Prediction], list[dict]]:
+        columns = build_features(columns_from_records(payloads))
+        scorings = self.predictor.predict_features(columns)
+        names = list(columns)
+        rows = zip(*(columns[name].tolist() for name in names), strict=True)
+        features = [dict(zip(names, row, strict=True)) for row in rows]
+        return [self._answer(scoring) for scoring in scorings], features
+
+    def _trace(
+        self,
+        job: _Job,
+        payloads: list[dict[str, Any]],
+        features: list[dict[str, Any]],
+        answers: list[Prediction],
+    ) -> PredictionTrace:
+        dumped = [answer.model_dump(mode="json") for answer in answers]
+        call = job.call
+        return PredictionTrace(
+            source=call.source,
+            method=call.method,
+            route=call.route,
+            client_key_hash=call.client_key_hash,
+            received_at=call.received_at,
+            latency_ms=(time.perf_counter() - call.started) * 1000,
+            inputs=payloads,
+            features=features,
+            predictions=dumped,
+            response_body={"predictions": dumped} if job.batch else dumped[0],
+        )
 
     def _answer(self, scoring: Scoring) -> Prediction:
         # Validating plain dicts runs in pydantic-core: three times cheaper than building the

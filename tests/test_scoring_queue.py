@@ -14,14 +14,14 @@ class Recorder:
     gate so that later submissions queue up behind it, as under load."""
 
     def __init__(self) -> None:
-        self.groups: list[list[int]] = []
+        self.groups: list[list[list[int]]] = []
         self.gate = threading.Event()
 
-    def __call__(self, items: Sequence[int]) -> list[int]:
+    def __call__(self, items: Sequence[list[int]]) -> list[list[int]]:
         if not self.groups:
             self.gate.wait(timeout=5)
-        self.groups.append(list(items))
-        return [item * 10 for item in items]
+        self.groups.append([list(item) for item in items])
+        return [[n * 10 for n in item] for item in items]
 
 
 def test_concurrent_submissions_are_scored_together_each_caller_getting_its_answers() -> None:
@@ -38,7 +38,7 @@ def test_concurrent_submissions_are_scored_together_each_caller_getting_its_answ
 
     answers = asyncio.run(scenario())
     assert answers == [[10], [20, 30], [40], [50, 60, 70]]
-    assert recorder.groups == [[1], [2, 3, 4, 5, 6, 7]]
+    assert recorder.groups == [[[1]], [[2, 3], [4], [5, 6, 7]]]
 
 
 def test_sequential_submissions_each_get_scored() -> None:
@@ -59,15 +59,15 @@ def test_a_scoring_error_reaches_every_caller_of_the_group_and_the_queue_recover
         calls.append(list(items))
         if len(calls) == 1:
             raise ValueError("scoring failed")
-        return list(items)
+        return [item + 1 for item in items]
 
     async def scenario() -> list[int]:
         queue = ScoringQueue(fragile)
-        results = await asyncio.gather(queue.submit([1]), queue.submit([2]), return_exceptions=True)
+        results = await asyncio.gather(queue.submit(1), queue.submit(2), return_exceptions=True)
         assert all(isinstance(r, ValueError) for r in results)
-        return await queue.submit([3])
+        return await queue.submit(3)
 
-    assert asyncio.run(scenario()) == [3]
+    assert asyncio.run(scenario()) == 4
 
 
 def test_a_cancelled_caller_does_not_break_the_group() -> None:

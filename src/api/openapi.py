@@ -30,7 +30,7 @@ def install_examples(app: FastAPI, data_dir: Path) -> None:
             batch = json.loads((data_dir / "sample_batch.json").read_text("utf-8"))
             service = app.state.service
             records = [EmployeeRecord(**e) for e in batch["employees"]]
-            answers = [p.model_dump(mode="json") for p in service.predict_now(records)]
+            answers = [p.model_dump(mode="json") for p in service.predict_untraced(records)]
             paths = schema["paths"]
             _set_example(paths["/predict"]["post"], employee, answers[0])
             _set_example(paths["/predict/batch"]["post"], batch, {"predictions": answers})

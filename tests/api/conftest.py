@@ -14,7 +14,13 @@ AUTH = {"Authorization": f"Bearer {TOKENS[0]}"}
 
 
 @pytest.fixture(scope="package")
-def client() -> Iterator[TestClient]:
-    settings = Settings(api_tokens=",".join(TOKENS), models_dir=MODELS_DIR, _env_file=None)
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    database = tmp_path_factory.mktemp("db") / "trace.db"
+    settings = Settings(
+        api_tokens=",".join(TOKENS),
+        models_dir=MODELS_DIR,
+        database_url=f"sqlite:///{database}",
+        _env_file=None,
+    )
     with TestClient(create_app(settings)) as client:
         yield client

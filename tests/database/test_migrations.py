@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from database.migrate import current_revision, downgrade, upgrade
+from database.migrate import main as migrate_main
 from database.models import Base, EmployeeInput, ModelVersion, Request
 
 TABLES = {
@@ -99,3 +100,16 @@ def test_naive_timestamps_are_refused(engine: Engine) -> None:
             )
         )
         session.commit()
+
+
+def test_migrate_command_upgrades_and_downgrades_the_configured_database(
+    db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    caplog.set_level("INFO")
+    assert migrate_main(["upgrade"]) == 0
+    assert _tables(engine) == TABLES
+    assert migrate_main(["current"]) == 0
+    assert "schema revision: 0001" in caplog.text
+    assert migrate_main(["downgrade"]) == 0
+    assert _tables(engine) == set()

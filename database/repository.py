@@ -1,0 +1,119 @@
+"""Queries and trace rows. Builds and reads rows; never commits (the writer does)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from database.models import (
+    ApiResponse,
+    EmployeeInput,
+    Feature,
+    ModelVersion,
+    PredictionResult,
+    Request,
+)
+
+
+@dataclass(frozen=True)
+class PredictionTrace:
+    """Everything one answered request leaves in the database."""
+
+    source: str
+    method: str
+    route: str
+    client_key_hash: str | None
+    received_at: datetime
+    latency_ms: float
+    inputs: list[dict[str, Any]]
+    features: list[dict[str, Any]]
+    predictions: list[dict[str, Any]]
+    response_body: dict[str, Any]
+
+
+def add_model_version(session: Session, metadata: dict[str, Any], source: str) -> int:
+    """The id of the served model's row, added on its first start (identified by sha256)."""
+    found = session.scalar(select(ModelVersion.id).where(ModelVersion.sha256 == metadata["sha256"]))
+    if found is not None:
+        return found
+    row = ModelVersion(
+        version=metadata["version"],
+        sha256=metadata["sha256"],
+        source=source,
+        trained_at=datetime.fromisoformat(metadata["trained_at"]),
+        threshold=metadata["threshold"],
+        metrics={"cv": metadata["metrics"]["cv"], "holdout": metadata["metrics"]["holdout"]},
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def add_prediction_traces(
+    session: Session, traces: list[PredictionTrace], model_version_id: int
+) -> None:
+    """Insert the rows of many traces with one bulk statement per table."""
+    request_ids = _insert_returning_ids(
+        session,
+        Request,
+        [
+            {
+                "received_at": t.received_at,
+                "source": t.source,
+                "method": t.method,
+                "route": t.route,
+                "status_code": 200,
+                "latency_ms": t.latency_ms,
+                "client_key_hash": t.client_key_hash,
+            }
+            for t in traces
+        ],
+    )
+    input_rows = [
+        {
+            "request_id": request_id,
+            "position": position,
+            "id_employee": payload.get("id_employee"),
+            "payload": payload,
+        }
+        for request_id, trace in zip(request_ids, traces, strict=True)
+        for position, payload in enumerate(trace.inputs)
+    ]
+    input_ids = _insert_returning_ids(session, EmployeeInput, input_rows)
+    features = [row for trace in traces for row in trace.features]
+    predictions = [row for trace in traces for row in trace.predictions]
+    session.execute(
+        insert(Feature),
+        [{"input_id": i, "values": v} for i, v in zip(input_ids, features, strict=True)],
+    )
+    session.execute(
+        insert(PredictionResult),
+        [
+            {
+                "id": p["prediction_id"],
+                "input_id": input_id,
+                "model_version_id": model_version_id,
+                "probability": p["probability"],
+                "label": p["prediction"],
+                "threshold": p["threshold"],
+                "risk_level": p["risk_level"],
+                "explanation": {"factors": p["explanation"]},
+            }
+            for input_id, p in zip(input_ids, predictions, strict=True)
+        ],
+    )
+    session.execute(
+        insert(ApiResponse),
+        [
+            {"request_id": request_id, "status_code": 200, "body": trace.response_body}
+            for request_id, trace in zip(request_ids, traces, strict=True)
+        ],
+    )
+
+
+def _insert_returning_ids(session: Session, table: type, rows: list[dict[str, Any]]) -> list[int]:
+    """Bulk insert, ids in the order of `rows` (one statement, not one per row)."""
+    statement = insert(table).returning(table.id, sort_by_parameter_order=True)
+    return list(session.scalars(statement, rows))

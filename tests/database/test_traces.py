@@ -1,0 +1,148 @@
+"""Every answered prediction is in the database, on SQLite and PostgreSQL: what was asked, by
+whom, what the model read and answered, and what was sent back."""
+
+import hashlib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import create_app
+from database.models import (
+    ApiResponse,
+    EmployeeInput,
+    Feature,
+    ModelVersion,
+    PredictionResult,
+    Request,
+)
+from database.repository import PredictionTrace
+from database.writer import TraceWriter
+from src.config import Settings
+from src.features import build_features, columns_from_records
+from tests.conftest import MODELS_DIR
+
+TOKEN = "trace-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+def client(db_url: str) -> Iterator[TestClient]:
+    settings = Settings(
+        api_tokens=TOKEN, models_dir=MODELS_DIR, database_url=db_url, _env_file=None
+    )
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def _count(engine: Engine, table: type) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(table))
+
+
+def test_single_prediction_leaves_a_full_trace(
+    client: TestClient, engine: Engine, make_employee: Any
+) -> None:
+    sent = make_employee()
+    answer = client.post("/predict", json=sent, headers=AUTH).json()
+    with Session(engine) as session:
+        request = session.scalars(select(Request)).one()
+        stored_input = session.scalars(select(EmployeeInput)).one()
+        feature = session.scalars(select(Feature)).one()
+        result = session.scalars(select(PredictionResult)).one()
+        response = session.scalars(select(ApiResponse)).one()
+        version = session.get(ModelVersion, result.model_version_id)
+    assert (request.source, request.method, request.route) == ("api", "POST", "/predict")
+    assert request.status_code == 200 and request.latency_ms > 0
+    assert request.client_key_hash == hashlib.sha256(TOKEN.encode()).hexdigest()[:16]
+    assert request.received_at.tzinfo == UTC
+    assert (datetime.now(UTC) - request.received_at).total_seconds() < 60
+    assert stored_input.request_id == request.id and stored_input.position == 0
+    assert stored_input.payload == {**sent, "id_employee": None}
+    expected = build_features(columns_from_records([sent]))
+    assert feature.input_id == stored_input.id
+    assert feature.values == {name: values.tolist()[0] for name, values in expected.items()}
+    assert result.id == answer["prediction_id"] and result.input_id == stored_input.id
+    assert (result.probability, result.label) == (answer["probability"], answer["prediction"])
+    assert (result.risk_level, result.threshold) == (answer["risk_level"], answer["threshold"])
+    assert result.explanation == {"factors": answer["explanation"]}
+    assert (version.version, version.source) == ("1.0.0", "local")
+    assert response.request_id == request.id and response.body == answer
+
+
+def test_batch_is_traced_in_order_under_one_request(
+    client: TestClient, engine: Engine, records: list[dict]
+) -> None:
+    employees = records[:25]
+    answer = client.post("/predict/batch", json={"employees": employees}, headers=AUTH).json()
+    with Session(engine) as session:
+        request = session.scalars(select(Request)).one()
+        inputs = session.scalars(select(EmployeeInput).order_by(EmployeeInput.position)).all()
+        results = {r.input_id: r.id for r in session.scalars(select(PredictionResult))}
+        response = session.scalars(select(ApiResponse)).one()
+    assert request.route == "/predict/batch"
+    assert [i.position for i in inputs] == list(range(25))
+    assert [i.id_employee for i in inputs] == [e["id_employee"] for e in employees]
+    assert [results[i.id] for i in inputs] == [p["prediction_id"] for p in answer["predictions"]]
+    assert response.body == answer
+
+
+def test_concurrent_requests_are_each_stored_exactly_once(
+    client: TestClient, engine: Engine, records: list[dict]
+) -> None:
+    def post(record: dict) -> str:
+        return client.post("/predict", json=record, headers=AUTH).json()["prediction_id"]
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        ids = list(pool.map(post, records[:64]))
+    with Session(engine) as session:
+        stored = session.scalars(select(PredictionResult.id)).all()
+        payload_ids = session.scalars(select(EmployeeInput.id_employee)).all()
+    assert sorted(stored) == sorted(ids) and len(set(ids)) == 64
+    assert sorted(payload_ids) == sorted(r["id_employee"] for r in records[:64])
+    assert _count(engine, Request) == _count(engine, ApiResponse) == 64
+
+
+def test_a_group_is_written_all_or_nothing(
+    client: TestClient, engine: Engine, make_employee: Any
+) -> None:
+    client.post("/predict", json=make_employee(), headers=AUTH)  # schema, model row, one trace
+    with Session(engine) as session:
+        version_id = session.scalar(select(ModelVersion.id))
+        existing = session.scalar(select(PredictionResult.id))
+    good = _trace("11111111-1111-1111-1111-111111111111")
+    clashing = _trace(existing)  # a prediction id already stored: the second insert fails
+    with pytest.raises(IntegrityError):
+        TraceWriter(engine, version_id).write([good, clashing])
+    assert _count(engine, Request) == 1
+    assert _count(engine, PredictionResult) == 1
+
+
+def _trace(prediction_id: str) -> PredictionTrace:
+    prediction = {
+        "prediction_id": prediction_id,
+        "prediction": "Reste",
+        "probability": 0.1,
+        "threshold": 0.3,
+        "risk_level": "faible",
+        "model_version": "1.0.0",
+        "explanation": [],
+    }
+    return PredictionTrace(
+        source="api",
+        method="POST",
+        route="/predict",
+        client_key_hash=None,
+        received_at=datetime.now(UTC),
+        latency_ms=1.0,
+        inputs=[{"age": 30}],
+        features=[{"age": 30.0}],
+        predictions=[prediction],
+        response_body=prediction,
+    )
