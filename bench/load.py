@@ -1,9 +1,10 @@
-"""Load benchmark of `POST /predict`: `python -m bench.load`.
+"""Load benchmark of `POST /predict`: `python -m bench.load [--database-url URL]`.
 
-Starts the service and, as a baseline, a bare FastAPI endpoint (same server settings), each in
-its own uvicorn process on loopback, and drives both from this process at concurrency 1 and 16
-with keep-alive HTTP/1.1 connections. Prints requests/s and p50/p99 latency, and the service's
-throughput as a share of the bare endpoint's measured in the same run.
+Starts, each in its own uvicorn process on loopback: a bare FastAPI endpoint, the service with
+its trace writer disabled (the unlogged baseline, built here only), and the service as it runs,
+tracing every prediction to the database (a fresh SQLite file unless --database-url is given).
+Drives each from this process at concurrency 1 and 16 with keep-alive HTTP/1.1 connections and
+prints requests/s, p50/p99 latency, and the ratios measured in the same run.
 """
 
 import argparse
@@ -14,19 +15,27 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import make_url
 
 from tests.conftest import EMPLOYEE_1
 
 TOKEN = "bench-token"
+SERVICE = (
+    "from app import create_app; from src.config import Settings; "
+    f"app = create_app(Settings(api_tokens='{TOKEN}', database_url=DATABASE_URL, _env_file=None))"
+)
 SERVERS = {
     "bare FastAPI endpoint": "from bench.bare_app import create_bare_app as make; app = make()",
-    "service /predict": (
-        "from app import create_app; from src.config import Settings; "
-        f"app = create_app(Settings(api_tokens='{TOKEN}', _env_file=None))"
+    "service, unlogged": (
+        "import database.writer as w; w.TraceWriter.write = lambda self, traces: None; " + SERVICE
     ),
+    "service, logged": SERVICE,
 }
 
 
@@ -37,9 +46,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(setup: str, port: int) -> Iterator[None]:
+def _server(setup: str, port: int, database_url: str) -> Iterator[None]:
     run = f"uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning', access_log=False)"
-    code = f"import uvicorn; {setup}; {run}"
+    code = f"import uvicorn; DATABASE_URL = {database_url!r}; {setup}; {run}"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     process = subprocess.Popen([sys.executable, "-c", code], env=env)
     try:
@@ -99,21 +108,28 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0, help="per measurement")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
+    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp dir")
     args = parser.parse_args(argv)
+    scratch = tempfile.mkdtemp()
+    database_url = args.database_url or f"sqlite:///{Path(scratch) / 'bench.db'}"
+    print(f"database: {make_url(database_url).render_as_string(hide_password=True)}")
     results: dict[tuple[str, int], float] = {}
     for name, setup in SERVERS.items():
         port = _free_port()
-        with _server(setup, port):
+        with _server(setup, port, database_url):
             for concurrency in args.concurrency:
                 rps, p50, p99 = asyncio.run(_drive(port, concurrency, args.seconds))
                 results[name, concurrency] = rps
                 latency = f"p50 {p50:6.2f} ms   p99 {p99:6.2f} ms"
                 print(f"{name:<22} c={concurrency:<3} {rps:8.0f} req/s   {latency}")
     for concurrency in args.concurrency:
-        share = (
-            results["service /predict", concurrency] / results["bare FastAPI endpoint", concurrency]
+        bare = results["bare FastAPI endpoint", concurrency]
+        unlogged = results["service, unlogged", concurrency]
+        logged = results["service, logged", concurrency]
+        print(
+            f"c={concurrency}: unlogged = {unlogged / bare:.0%} of bare; "
+            f"logged = {logged / unlogged:.0%} of unlogged"
         )
-        print(f"c={concurrency}: service throughput = {share:.0%} of the bare endpoint's")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
 
 from database.models import (
@@ -52,12 +52,16 @@ def add_model_version(session: Session, metadata: dict[str, Any], source: str) -
 
 
 def add_prediction_traces(
-    session: Session, traces: list[PredictionTrace], model_version_id: int
+    connection: Connection, traces: list[PredictionTrace], model_version_id: int
 ) -> None:
-    """Insert the rows of many traces with one bulk statement per table."""
+    """Insert the rows of many traces with one bulk statement per table.
+
+    Core statements on a connection, not ORM objects: the trace is written on every request,
+    and the ORM's bookkeeping cost more than the database itself.
+    """
     request_ids = _insert_returning_ids(
-        session,
-        Request,
+        connection,
+        Request.__table__,
         [
             {
                 "received_at": t.received_at,
@@ -81,15 +85,15 @@ def add_prediction_traces(
         for request_id, trace in zip(request_ids, traces, strict=True)
         for position, payload in enumerate(trace.inputs)
     ]
-    input_ids = _insert_returning_ids(session, EmployeeInput, input_rows)
+    input_ids = _insert_returning_ids(connection, EmployeeInput.__table__, input_rows)
     features = [row for trace in traces for row in trace.features]
     predictions = [row for trace in traces for row in trace.predictions]
-    session.execute(
-        insert(Feature),
+    connection.execute(
+        insert(Feature.__table__),
         [{"input_id": i, "values": v} for i, v in zip(input_ids, features, strict=True)],
     )
-    session.execute(
-        insert(PredictionResult),
+    connection.execute(
+        insert(PredictionResult.__table__),
         [
             {
                 "id": p["prediction_id"],
@@ -104,8 +108,8 @@ def add_prediction_traces(
             for input_id, p in zip(input_ids, predictions, strict=True)
         ],
     )
-    session.execute(
-        insert(ApiResponse),
+    connection.execute(
+        insert(ApiResponse.__table__),
         [
             {"request_id": request_id, "status_code": 200, "body": trace.response_body}
             for request_id, trace in zip(request_ids, traces, strict=True)
@@ -113,7 +117,9 @@ def add_prediction_traces(
     )
 
 
-def _insert_returning_ids(session: Session, table: type, rows: list[dict[str, Any]]) -> list[int]:
+def _insert_returning_ids(
+    connection: Connection, table: Table, rows: list[dict[str, Any]]
+) -> list[int]:
     """Bulk insert, ids in the order of `rows` (one statement, not one per row)."""
-    statement = insert(table).returning(table.id, sort_by_parameter_order=True)
-    return list(session.scalars(statement, rows))
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(connection.scalars(statement, rows))

@@ -6,7 +6,6 @@ commit, not N.
 """
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from database.repository import PredictionTrace, add_prediction_traces
 
@@ -20,5 +19,5 @@ class TraceWriter:
 
     def write(self, traces: list[PredictionTrace]) -> None:
         """All traces or none: a failure rolls the whole group back and raises."""
-        with Session(self.engine) as session, session.begin():
-            add_prediction_traces(session, traces, self.model_version_id)
+        with self.engine.begin() as connection:
+            add_prediction_traces(connection, traces, self.model_version_id)
