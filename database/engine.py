@@ -9,6 +9,7 @@ import logging
 import tempfile
 from pathlib import Path
 
+import orjson
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -33,13 +34,20 @@ def resolve_database_url(database_url: str | None) -> URL:
 
 def create_database_engine(url: URL) -> Engine:
     """An engine for `url`, logged without its password."""
+    # Every trace holds four JSON documents: orjson encodes them several times faster.
+    options = {"json_serializer": _json_text}
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        engine = create_engine(url, connect_args=connect_args, **options)
         event.listen(engine, "connect", _configure_sqlite)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, **options)
     logger.info("database: %s", url.render_as_string(hide_password=True))
     return engine
+
+
+def _json_text(value: object) -> str:
+    return orjson.dumps(value).decode()
 
 
 def _configure_sqlite(connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:

@@ -1,6 +1,7 @@
 """The traceability tables: what was asked, through which channel, what the model read and
 answered, with which model. Timestamps are UTC; ids link a request to everything it produced."""
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 # BIGINT ids on PostgreSQL; SQLite only auto-increments a column declared INTEGER.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 Json = JSON().with_variant(JSONB(), "postgresql")
+# Trace rows get their ids in the application (uuid4 text), so a group of traces is inserted
+# with plain bulk statements: no RETURNING, which SQLite runs one row at a time.
+Uuid = String(36)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -45,6 +49,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
 
 
 class Base(DeclarativeBase):
@@ -83,7 +91,7 @@ class Request(Base):
 
     __tablename__ = "requests"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    id: Mapped[str] = mapped_column(Uuid, primary_key=True, default=new_id)
     received_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
     source: Mapped[str] = mapped_column(String(16), index=True)
     method: Mapped[str] = mapped_column(String(8))
@@ -99,8 +107,8 @@ class EmployeeInput(Base):
 
     __tablename__ = "employee_inputs"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    id: Mapped[str] = mapped_column(Uuid, primary_key=True, default=new_id)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     id_employee: Mapped[int | None] = mapped_column(Integer, index=True)
     payload: Mapped[dict[str, Any]]
@@ -112,7 +120,7 @@ class Feature(Base):
     __tablename__ = "features"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    input_id: Mapped[int] = mapped_column(ForeignKey("employee_inputs.id"), unique=True)
+    input_id: Mapped[str] = mapped_column(ForeignKey("employee_inputs.id"), unique=True)
     values: Mapped[dict[str, Any]]
 
 
@@ -122,7 +130,7 @@ class PredictionResult(Base):
     __tablename__ = "prediction_results"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    input_id: Mapped[int] = mapped_column(ForeignKey("employee_inputs.id"), unique=True)
+    input_id: Mapped[str] = mapped_column(ForeignKey("employee_inputs.id"), unique=True)
     model_version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
     probability: Mapped[float] = mapped_column(Float)
@@ -138,7 +146,7 @@ class ApiResponse(Base):
     __tablename__ = "api_responses"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), unique=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), unique=True)
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict[str, Any]]
     sent_at: Mapped[datetime] = mapped_column(default=utc_now)

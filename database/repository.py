@@ -4,16 +4,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from database.models import (
     ApiResponse,
+    Base,
     EmployeeInput,
     Feature,
     ModelVersion,
     PredictionResult,
     Request,
+    new_id,
 )
 
 
@@ -56,14 +58,23 @@ def add_prediction_traces(
 ) -> None:
     """Insert the rows of many traces with one bulk statement per table.
 
-    Core statements on a connection, not ORM objects: the trace is written on every request,
-    and the ORM's bookkeeping cost more than the database itself.
+    Core statements on a connection, not ORM objects, and ids made here, not returned by the
+    database: the trace is written on every request, and both cost more than the database.
     """
-    request_ids = _insert_returning_ids(
+    request_ids = [new_id() for _ in traces]
+    inputs = [
+        (new_id(), request_id, position, payload)
+        for request_id, trace in zip(request_ids, traces, strict=True)
+        for position, payload in enumerate(trace.inputs)
+    ]
+    features = [row for trace in traces for row in trace.features]
+    predictions = [row for trace in traces for row in trace.predictions]
+    _insert(
         connection,
-        Request.__table__,
+        Request,
         [
             {
+                "id": request_id,
                 "received_at": t.received_at,
                 "source": t.source,
                 "method": t.method,
@@ -72,28 +83,32 @@ def add_prediction_traces(
                 "latency_ms": t.latency_ms,
                 "client_key_hash": t.client_key_hash,
             }
-            for t in traces
+            for request_id, t in zip(request_ids, traces, strict=True)
         ],
     )
-    input_rows = [
-        {
-            "request_id": request_id,
-            "position": position,
-            "id_employee": payload.get("id_employee"),
-            "payload": payload,
-        }
-        for request_id, trace in zip(request_ids, traces, strict=True)
-        for position, payload in enumerate(trace.inputs)
-    ]
-    input_ids = _insert_returning_ids(connection, EmployeeInput.__table__, input_rows)
-    features = [row for trace in traces for row in trace.features]
-    predictions = [row for trace in traces for row in trace.predictions]
-    connection.execute(
-        insert(Feature.__table__),
+    _insert(
+        connection,
+        EmployeeInput,
+        [
+            {
+                "id": input_id,
+                "request_id": request_id,
+                "position": position,
+                "id_employee": payload.get("id_employee"),
+                "payload": payload,
+            }
+            for input_id, request_id, position, payload in inputs
+        ],
+    )
+    input_ids = [input_id for input_id, *_ in inputs]
+    _insert(
+        connection,
+        Feature,
         [{"input_id": i, "values": v} for i, v in zip(input_ids, features, strict=True)],
     )
-    connection.execute(
-        insert(PredictionResult.__table__),
+    _insert(
+        connection,
+        PredictionResult,
         [
             {
                 "id": p["prediction_id"],
@@ -108,8 +123,9 @@ def add_prediction_traces(
             for input_id, p in zip(input_ids, predictions, strict=True)
         ],
     )
-    connection.execute(
-        insert(ApiResponse.__table__),
+    _insert(
+        connection,
+        ApiResponse,
         [
             {"request_id": request_id, "status_code": 200, "body": trace.response_body}
             for request_id, trace in zip(request_ids, traces, strict=True)
@@ -117,9 +133,5 @@ def add_prediction_traces(
     )
 
 
-def _insert_returning_ids(
-    connection: Connection, table: Table, rows: list[dict[str, Any]]
-) -> list[int]:
-    """Bulk insert, ids in the order of `rows` (one statement, not one per row)."""
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(connection.scalars(statement, rows))
+def _insert(connection: Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    connection.execute(insert(model.__table__), rows)

@@ -40,6 +40,14 @@ class _Job:
     batch: bool
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """A validated prediction and the plain dict it was validated from (what the trace stores)."""
+
+    prediction: Prediction
+    body: dict[str, Any]
+
+
 class PredictionService:
     """Built once at start-up around the loaded model and the trace writer."""
 
@@ -61,7 +69,7 @@ class PredictionService:
     def predict_untraced(self, records: Sequence[BaseModel]) -> list[Prediction]:
         """Scores without a trace: for examples in the docs, never for an answer to a caller."""
         answers, _ = self._score([record.model_dump() for record in records])
-        return answers
+        return [answer.prediction for answer in answers]
 
     def _handle(self, jobs: Sequence[_Job]) -> list[list[Prediction]]:
         payloads = [record.model_dump() for job in jobs for record in job.records]
@@ -69,7 +77,7 @@ class PredictionService:
         results, traces, start = [], [], 0
         for job in jobs:
             end = start + len(job.records)
-            results.append(answers[start:end])
+            results.append([answer.prediction for answer in answers[start:end]])
             traces.append(
                 self._trace(job, payloads[start:end], features[start:end], answers[start:end])
             )
@@ -77,7 +85,7 @@ class PredictionService:
         self.writer.write(traces)
         return results
 
-    def _score(self, payloads: list[dict[str, Any]]) -> tuple[list[Prediction], list[dict]]:
+    def _score(self, payloads: list[dict[str, Any]]) -> tuple[list[_Answer], list[dict]]:
         columns = build_features(columns_from_records(payloads))
         scorings = self.predictor.predict_features(columns)
         names = list(columns)
@@ -90,9 +98,9 @@ class PredictionService:
         job: _Job,
         payloads: list[dict[str, Any]],
         features: list[dict[str, Any]],
-        answers: list[Prediction],
+        answers: list[_Answer],
     ) -> PredictionTrace:
-        dumped = [answer.model_dump(mode="json") for answer in answers]
+        dumped = [answer.body for answer in answers]
         call = job.call
         return PredictionTrace(
             source=call.source,
@@ -107,20 +115,18 @@ class PredictionService:
             response_body={"predictions": dumped} if job.batch else dumped[0],
         )
 
-    def _answer(self, scoring: Scoring) -> Prediction:
+    def _answer(self, scoring: Scoring) -> _Answer:
         # Validating plain dicts runs in pydantic-core: three times cheaper than building the
-        # thirty-odd Factor objects in Python, and checked.
-        return Prediction.model_validate(
-            {
-                "prediction_id": str(uuid.uuid4()),
-                "prediction": scoring.label,
-                "probability": scoring.probability,
-                "threshold": self.predictor.threshold,
-                "risk_level": scoring.risk_level,
-                "model_version": self.model_version,
-                "explanation": [
-                    {"feature": name, "contribution": value}
-                    for name, value in scoring.contributions
-                ],
-            }
-        )
+        # thirty-odd Factor objects in Python, and checked. The dict is kept for the trace.
+        body = {
+            "prediction_id": str(uuid.uuid4()),
+            "prediction": scoring.label,
+            "probability": scoring.probability,
+            "threshold": self.predictor.threshold,
+            "risk_level": scoring.risk_level,
+            "model_version": self.model_version,
+            "explanation": [
+                {"feature": name, "contribution": value} for name, value in scoring.contributions
+            ],
+        }
+        return _Answer(Prediction.model_validate(body), body)

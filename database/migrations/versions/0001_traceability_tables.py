@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 21:33:29.406700
+Create Date: 2026-11-22 21:44:29.671276
 """
 
 from collections.abc import Sequence
@@ -49,7 +49,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "requests",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("method", sa.String(length=8), nullable=False),
@@ -68,9 +68,7 @@ def upgrade() -> None:
     op.create_table(
         "api_responses",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "request_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("request_id", sa.String(length=36), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=False),
         sa.Column(
             "body",
@@ -87,10 +85,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "employee_inputs",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "request_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("request_id", sa.String(length=36), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("id_employee", sa.Integer(), nullable=True),
         sa.Column(
@@ -115,7 +111,7 @@ def upgrade() -> None:
     op.create_table(
         "features",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("input_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("input_id", sa.String(length=36), nullable=False),
         sa.Column(
             "values",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -131,7 +127,7 @@ def upgrade() -> None:
     op.create_table(
         "prediction_results",
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("input_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("input_id", sa.String(length=36), nullable=False),
         sa.Column(
             "model_version_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
