@@ -10,13 +10,23 @@ import pandas as pd
 import pytest
 
 from src.artifacts import LoadedModel, load_local
-from src.config import PROJECT_ROOT
+from src.config import PROJECT_ROOT, Settings
 from src.fields import FIELDS
 from src.prediction import Predictor
 from src.preprocessing import load_extracts
 
 DATA_DIR = PROJECT_ROOT / "data"
 MODELS_DIR = PROJECT_ROOT / "models"
+
+
+def make_settings(database_dir: Path, **overrides: Any) -> Settings:
+    """Settings for a test app: the bundled model, no .env, and a database of its own."""
+    values = {
+        "models_dir": MODELS_DIR,
+        "database_url": f"sqlite:///{database_dir / 'trace.db'}",
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import create_app
-from src.config import Settings
-from tests.conftest import MODELS_DIR
+from tests.conftest import make_settings
 
 TOKENS = ("token-current", "token-next")
 AUTH = {"Authorization": f"Bearer {TOKENS[0]}"}
@@ -15,12 +14,6 @@ AUTH = {"Authorization": f"Bearer {TOKENS[0]}"}
 
 @pytest.fixture(scope="package")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    database = tmp_path_factory.mktemp("db") / "trace.db"
-    settings = Settings(
-        api_tokens=",".join(TOKENS),
-        models_dir=MODELS_DIR,
-        database_url=f"sqlite:///{database}",
-        _env_file=None,
-    )
+    settings = make_settings(tmp_path_factory.mktemp("api"), api_tokens=",".join(TOKENS))
     with TestClient(create_app(settings)) as client:
         yield client

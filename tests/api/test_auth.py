@@ -1,14 +1,14 @@
 """Token checks on the protected routes; the status routes stay public."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app import create_app
-from src.config import Settings
 from tests.api.conftest import TOKENS
-from tests.conftest import MODELS_DIR
+from tests.conftest import make_settings
 
 
 @pytest.mark.parametrize(
@@ -59,9 +59,9 @@ def test_status_routes_are_public(client: TestClient, path: str) -> None:
 
 
 def test_without_api_tokens_a_random_token_is_shown_once_and_accepted(
-    make_employee: Any, caplog: pytest.LogCaptureFixture
+    make_employee: Any, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
-    settings = Settings(models_dir=MODELS_DIR, _env_file=None)
+    settings = make_settings(tmp_path)
     with caplog.at_level("WARNING"), TestClient(create_app(settings)) as client:
         (message,) = [r.getMessage() for r in caplog.records if "API_TOKENS" in r.getMessage()]
         token = message.split("Bearer ")[1].strip()

@@ -15,7 +15,7 @@ from app import create_app
 from src.artifacts import load_model
 from src.config import Settings
 from src.errors import ArtifactIntegrityError
-from tests.conftest import MODELS_DIR
+from tests.conftest import MODELS_DIR, make_settings
 
 REPO = "futurisys/attrition"
 REVISION = "3f" * 20
@@ -46,11 +46,10 @@ def _settings(cache: Path, **overrides: object) -> Settings:
         "model_revision": REVISION,
         "hf_cache_dir": cache,
         "hf_hub_offline": True,
-        "models_dir": MODELS_DIR,
         "api_tokens": "t",
         **overrides,
     }
-    return Settings(_env_file=None, **values)
+    return make_settings(cache.parent, **values)
 
 
 @pytest.fixture

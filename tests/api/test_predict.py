@@ -1,15 +1,15 @@
 """Predictions over HTTP: the contract's keys, batches in order, limits."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app import create_app
-from src.config import Settings
 from src.fields import FIELDS
 from tests.api.conftest import AUTH
-from tests.conftest import MODELS_DIR
+from tests.conftest import make_settings
 
 
 def test_predict_returns_the_contract_keys(client: TestClient, make_employee: Any) -> None:
@@ -76,8 +76,8 @@ def test_invalid_employee_in_a_batch_is_named_by_position(
     assert response.json()["errors"][0]["field"] == "employees.1.genre"
 
 
-def test_body_over_the_limit_returns_413_before_parsing(make_employee: Any) -> None:
-    settings = Settings(api_tokens="t", models_dir=MODELS_DIR, max_body_bytes=2048, _env_file=None)
+def test_body_over_the_limit_returns_413_before_parsing(make_employee: Any, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, api_tokens="t", max_body_bytes=2048)
     with TestClient(create_app(settings)) as small:
         body = {"employees": [make_employee()] * 5}
         response = small.post("/predict/batch", json=body, headers={"X-API-Key": "t"})

@@ -7,13 +7,12 @@ from fastapi.testclient import TestClient
 
 from app import create_app
 from src.artifacts import LoadedModel
-from src.config import Settings
-from tests.conftest import MODELS_DIR
+from tests.conftest import make_settings
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    settings = Settings(models_dir=MODELS_DIR, api_tokens="t", _env_file=None)
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = make_settings(tmp_path_factory.mktemp("status"), api_tokens="t")
     with TestClient(create_app(settings)) as client:
         yield client
 

@@ -5,6 +5,7 @@ import hashlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,19 +25,16 @@ from database.models import (
 )
 from database.repository import PredictionTrace
 from database.writer import TraceWriter
-from src.config import Settings
 from src.features import build_features, columns_from_records
-from tests.conftest import MODELS_DIR
+from tests.conftest import make_settings
 
 TOKEN = "trace-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-def client(db_url: str) -> Iterator[TestClient]:
-    settings = Settings(
-        api_tokens=TOKEN, models_dir=MODELS_DIR, database_url=db_url, _env_file=None
-    )
+def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    settings = make_settings(tmp_path, api_tokens=TOKEN, database_url=db_url)
     with TestClient(create_app(settings)) as client:
         yield client
 
