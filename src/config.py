@@ -11,7 +11,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class Settings(BaseSettings):
     """Built once in `app.py` and passed to whatever needs it; never read at import time."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", protected_namespaces=())
+    # Empty values (as a copied .env.example has them) mean "use the default".
+    model_config = SettingsConfigDict(
+        env_file=".env", env_ignore_empty=True, extra="ignore", protected_namespaces=()
+    )
 
     host: str = Field(default="0.0.0.0", description="interface uvicorn listens on")
     port: int = Field(default=7860, ge=1, le=65535, description="$PORT, as Spaces sets it")

@@ -1,0 +1,28 @@
+"""Settings come from the environment and .env; empty values fall back to the defaults."""
+
+from pathlib import Path
+
+import pytest
+
+from src.config import Settings
+
+EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"
+
+
+def test_the_documented_env_example_gives_the_defaults() -> None:
+    settings = Settings(_env_file=EXAMPLE)
+    assert settings.model_repo_id is None and settings.hf_cache_dir is None
+    assert settings.database_url is None and settings.token_list() == []
+    assert (settings.port, settings.max_body_bytes) == (7860, 16 * 1024 * 1024)
+
+
+def test_tokens_are_split_on_commas_for_rotation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("API_TOKENS", " old-key , new-key ,")
+    assert Settings(_env_file=None).token_list() == ["old-key", "new-key"]
+
+
+def test_secrets_are_not_shown_in_the_settings_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("API_TOKENS", "s3cr3t")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:pw@h/db")
+    text = repr(Settings(_env_file=None))
+    assert "s3cr3t" not in text and "pw@h" not in text
