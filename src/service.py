@@ -1,7 +1,8 @@
 """Predict use cases shared by the REST API and the UI: validated records in, traced answers out.
 
-Every answer is traced before it is returned: the scoring queue groups concurrent calls, and
-each group is scored in one call and written in one transaction by the trace writer.
+Every answer is traced before it is returned. Two queues group concurrent calls: the first
+scores everything waiting in one call, the second writes every trace waiting in one transaction.
+Each works in its own thread, so the next group is scored while the previous one commits.
 """
 
 import time
@@ -48,6 +49,12 @@ class _Answer:
     body: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class _Scored:
+    predictions: list[Prediction]
+    trace: PredictionTrace
+
+
 class PredictionService:
     """Built once at start-up around the loaded model and the trace writer."""
 
@@ -55,35 +62,43 @@ class PredictionService:
         self.predictor = predictor
         self.model_version = model_version
         self.writer = writer
-        self._queue: ScoringQueue[_Job, list[Prediction]] = ScoringQueue(self._handle)
+        self._scoring: ScoringQueue[_Job, _Scored] = ScoringQueue(self._handle)
+        self._writing: ScoringQueue[PredictionTrace, None] = ScoringQueue(self._write)
 
     async def predict_one(self, record: BaseModel, call: Call) -> Prediction:
         """One employee, scored and traced together with concurrent requests."""
-        (prediction,) = await self._queue.submit(_Job(call, [record], batch=False))
+        (prediction,) = await self._traced(_Job(call, [record], batch=False))
         return prediction
 
     async def predict_many(self, records: Sequence[BaseModel], call: Call) -> list[Prediction]:
         """Many employees in one scoring call, stored all or nothing; answers in order."""
-        return await self._queue.submit(_Job(call, records, batch=True))
+        return await self._traced(_Job(call, records, batch=True))
+
+    async def _traced(self, job: _Job) -> list[Prediction]:
+        scored = await self._scoring.submit(job)
+        await self._writing.submit(scored.trace)  # answered only once committed
+        return scored.predictions
 
     def predict_untraced(self, records: Sequence[BaseModel]) -> list[Prediction]:
         """Scores without a trace: for examples in the docs, never for an answer to a caller."""
         answers, _ = self._score([record.model_dump() for record in records])
         return [answer.prediction for answer in answers]
 
-    def _handle(self, jobs: Sequence[_Job]) -> list[list[Prediction]]:
+    def _handle(self, jobs: Sequence[_Job]) -> list[_Scored]:
         payloads = [record.model_dump() for job in jobs for record in job.records]
         answers, features = self._score(payloads)
-        results, traces, start = [], [], 0
+        results, start = [], 0
         for job in jobs:
             end = start + len(job.records)
-            results.append([answer.prediction for answer in answers[start:end]])
-            traces.append(
-                self._trace(job, payloads[start:end], features[start:end], answers[start:end])
-            )
+            part = answers[start:end]
+            trace = self._trace(job, payloads[start:end], features[start:end], part)
+            results.append(_Scored([answer.prediction for answer in part], trace))
             start = end
-        self.writer.write(traces)
         return results
+
+    def _write(self, traces: Sequence[PredictionTrace]) -> list[None]:
+        self.writer.write(list(traces))
+        return [None] * len(traces)
 
     def _score(self, payloads: list[dict[str, Any]]) -> tuple[list[_Answer], list[dict]]:
         columns = build_features(columns_from_records(payloads))
