@@ -17,9 +17,9 @@ from pydantic import BaseModel
 from database.repository import PredictionTrace
 from database.writer import TraceWriter
 from src.features import build_features, columns_from_records
+from src.grouping_queue import GroupingQueue
 from src.prediction import Predictor, Scoring
 from src.schemas import Prediction
-from src.scoring_queue import ScoringQueue
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,8 @@ class PredictionService:
         self.predictor = predictor
         self.model_version = model_version
         self.writer = writer
-        self._scoring: ScoringQueue[_Job, _Scored] = ScoringQueue(self._handle)
-        self._writing: ScoringQueue[PredictionTrace, None] = ScoringQueue(self._write)
+        self._scoring: GroupingQueue[_Job, _Scored] = GroupingQueue(self._handle)
+        self._writing: GroupingQueue[PredictionTrace, None] = GroupingQueue(self._write)
 
     async def predict_one(self, record: BaseModel, call: Call) -> Prediction:
         """One employee, scored and traced together with concurrent requests."""

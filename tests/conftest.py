@@ -1,6 +1,7 @@
 """Shared fixtures: the real extracts, the shipped model, and a deterministic employee factory."""
 
 import json
+import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -73,3 +74,18 @@ def make_employee() -> Callable[..., dict[str, Any]]:
         return {**EMPLOYEE_1, **overrides}
 
     return make
+
+
+class _Alarm:
+    """Unpickling this creates a file: proof that loading ran code."""
+
+    def __init__(self, flag: Path) -> None:
+        self.flag = flag
+
+    def __reduce__(self) -> tuple:
+        return (Path.touch, (self.flag,))
+
+
+def alarming_pickle(flag: Path) -> bytes:
+    """Pickle bytes that create `flag` if anyone ever unpickles them."""
+    return pickle.dumps(_Alarm(flag))

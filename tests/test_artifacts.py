@@ -10,17 +10,7 @@ import pytest
 
 from src.artifacts import load_local, load_verified, sha256_bytes
 from src.errors import ArtifactIntegrityError
-from tests.conftest import MODELS_DIR
-
-
-class _Alarm:
-    """A pickle that, when loaded, creates a file: proof that loading ran code."""
-
-    def __init__(self, flag: Path) -> None:
-        self.flag = flag
-
-    def __reduce__(self) -> tuple:
-        return (Path.touch, (self.flag,))
+from tests.conftest import MODELS_DIR, alarming_pickle
 
 
 @pytest.fixture
@@ -43,9 +33,7 @@ def test_tampered_model_file_is_refused_without_being_unpickled(
     models_copy: Path, tmp_path: Path
 ) -> None:
     flag = tmp_path / "code-ran"
-    buffer = io.BytesIO()
-    pickle.dump(_Alarm(flag), buffer)
-    (models_copy / "model.joblib").write_bytes(buffer.getvalue())
+    (models_copy / "model.joblib").write_bytes(alarming_pickle(flag))
     with pytest.raises(ArtifactIntegrityError, match="sha256 is .*, expected .*refusing to load"):
         load_local(models_copy)
     assert not flag.exists()

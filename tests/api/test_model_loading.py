@@ -1,8 +1,6 @@
 """Model loading through the real huggingface_hub code, offline: a pre-populated cache, an
 unreachable endpoint, tampered files; /health and /model say where the model came from."""
 
-import io
-import pickle
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,18 +13,10 @@ from app import create_app
 from src.artifacts import load_model
 from src.config import Settings
 from src.errors import ArtifactIntegrityError
-from tests.conftest import MODELS_DIR, make_settings
+from tests.conftest import MODELS_DIR, alarming_pickle, make_settings
 
 REPO = "futurisys/attrition"
 REVISION = "3f" * 20
-
-
-class _Alarm:
-    def __init__(self, flag: Path) -> None:
-        self.flag = flag
-
-    def __reduce__(self) -> tuple:
-        return (Path.touch, (self.flag,))
 
 
 @pytest.fixture
@@ -72,9 +62,7 @@ def test_tampered_cached_model_is_never_unpickled_and_local_is_used(
     hub_cache: Path, tmp_path: Path
 ) -> None:
     flag = tmp_path / "code-ran"
-    buffer = io.BytesIO()
-    pickle.dump(_Alarm(flag), buffer)
-    (next(hub_cache.rglob("model.joblib"))).write_bytes(buffer.getvalue())
+    (next(hub_cache.rglob("model.joblib"))).write_bytes(alarming_pickle(flag))
     with TestClient(create_app(_settings(hub_cache))) as client:
         health = client.get("/health").json()
     assert not flag.exists()

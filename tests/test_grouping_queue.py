@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from src.scoring_queue import ScoringQueue
+from src.grouping_queue import GroupingQueue
 
 
 class Recorder:
@@ -28,7 +28,7 @@ def test_concurrent_submissions_are_scored_together_each_caller_getting_its_answ
     recorder = Recorder()
 
     async def scenario() -> list[list[int]]:
-        queue = ScoringQueue(recorder)
+        queue = GroupingQueue(recorder)
         first = asyncio.create_task(queue.submit([1]))
         await asyncio.sleep(0.05)  # the first group is in the scoring thread, held at the gate
         others = [asyncio.create_task(queue.submit(items)) for items in ([2, 3], [4], [5, 6, 7])]
@@ -46,7 +46,7 @@ def test_sequential_submissions_each_get_scored() -> None:
     recorder.gate.set()
 
     async def scenario() -> list[list[int]]:
-        queue = ScoringQueue(recorder)
+        queue = GroupingQueue(recorder)
         return [await queue.submit([n]) for n in range(3)]
 
     assert asyncio.run(scenario()) == [[0], [10], [20]]
@@ -62,7 +62,7 @@ def test_a_scoring_error_reaches_every_caller_of_the_group_and_the_queue_recover
         return [item + 1 for item in items]
 
     async def scenario() -> list[int]:
-        queue = ScoringQueue(fragile)
+        queue = GroupingQueue(fragile)
         results = await asyncio.gather(queue.submit(1), queue.submit(2), return_exceptions=True)
         assert all(isinstance(r, ValueError) for r in results)
         return await queue.submit(3)
@@ -74,7 +74,7 @@ def test_a_cancelled_caller_does_not_break_the_group() -> None:
     recorder = Recorder()
 
     async def scenario() -> list[int]:
-        queue = ScoringQueue(recorder)
+        queue = GroupingQueue(recorder)
         first = asyncio.create_task(queue.submit([1]))
         await asyncio.sleep(0.05)
         gone = asyncio.create_task(queue.submit([2]))

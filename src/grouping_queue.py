@@ -1,10 +1,10 @@
 """Groups concurrent requests into one call of a worker function, off the event loop.
 
 Under load, requests arrive while the worker thread is busy; rather than handling them one by
-one (a thread hop, a numpy pass and a commit each), the queue takes everything waiting and hands
-it to the worker in one call: one vectorised scoring, one transaction. Each request's answer does
-not depend on its group (tested), so grouping is invisible to callers. One group is in flight at
-a time: scoring holds the GIL, so a second thread would only compete with the event loop for it.
+one (a thread hop and a numpy pass, or a commit, each), the queue hands everything waiting to
+the worker in one call: one vectorised scoring, or one transaction. Each caller gets its own
+answer, which does not depend on its group (tested), so grouping is invisible to callers. One
+group is in flight at a time per queue.
 """
 
 import asyncio
@@ -17,7 +17,7 @@ Item = TypeVar("Item")
 Answer = TypeVar("Answer")
 
 
-class ScoringQueue(Generic[Item, Answer]):
+class GroupingQueue(Generic[Item, Answer]):
     """`await submit(item)` -> `work([..., item, ...])`'s answer for it, in one call with the
     items of concurrent callers; `work` returns one answer per item, in order."""
 
