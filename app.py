@@ -12,13 +12,14 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from database.engine import create_database_engine, resolve_database_url
+from database.load_employees import load_employees
 from database.migrate import upgrade
 from database.repository import add_model_version
 from database.writer import TraceWriter
 from src.api.errors import install_error_handlers
 from src.api.limits import BodySizeLimit
 from src.api.openapi import install_examples
-from src.api.routes import predict, status
+from src.api.routes import employees, predict, status
 from src.artifacts import load_model
 from src.config import PROJECT_ROOT, Settings
 from src.prediction import Predictor
@@ -46,11 +47,13 @@ def _tokens(settings: Settings) -> list[bytes]:
 
 
 def _database(settings: Settings) -> Engine:
-    """The engine, with the schema brought to head (single-process deployments; replicas run
-    `python -m database.migrate` once instead, and this finds nothing to do)."""
+    """The engine, with the schema brought to head and the employees loaded (single-process
+    deployments; replicas run `python -m database.migrate` and `python -m
+    database.load_employees` once instead, and this finds nothing to do)."""
     url = settings.database_url.get_secret_value() if settings.database_url else None
     engine = create_database_engine(resolve_database_url(url))
     upgrade(engine)
+    load_employees(engine, PROJECT_ROOT / "data")  # idempotent: adds only missing employees
     return engine
 
 
@@ -89,6 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(status.router)
     app.include_router(predict.router)
+    app.include_router(employees.router)
     install_examples(app, PROJECT_ROOT / "data")
     return app
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from database.models import (
     ApiResponse,
     Base,
+    Employee,
     EmployeeInput,
     Feature,
     ModelVersion,
@@ -33,6 +34,20 @@ class PredictionTrace:
     features: list[dict[str, Any]]
     predictions: list[dict[str, Any]]
     response_body: dict[str, Any]
+
+
+def get_employee(session: Session, id_employee: int) -> Employee | None:
+    return session.get(Employee, id_employee)
+
+
+def list_employee_ids(session: Session) -> set[int]:
+    return set(session.scalars(select(Employee.id_employee)))
+
+
+def add_employees(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert of employee rows (`id_employee`, `record`, `a_quitte_l_entreprise`)."""
+    if rows:
+        _insert(connection, Employee, rows)
 
 
 def add_model_version(session: Session, metadata: dict[str, Any], source: str) -> int:

@@ -11,3 +11,7 @@ class ArtifactIntegrityError(ValueError):
 
 class ModelSelectionError(RuntimeError):
     """No candidate model can be shipped (e.g. the only acceptable one cannot be explained)."""
+
+
+class UnknownEmployeeError(LookupError):
+    """No stored TechNova employee has this id."""

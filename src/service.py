@@ -12,14 +12,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from anyio import to_thread
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
-from database.repository import PredictionTrace
+from database.repository import PredictionTrace, get_employee
 from database.writer import TraceWriter
+from src.errors import UnknownEmployeeError
 from src.features import build_features, columns_from_records
 from src.grouping_queue import GroupingQueue
 from src.prediction import Predictor, Scoring
-from src.schemas import Prediction
+from src.schemas import EmployeeRecord, Prediction
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,19 @@ class PredictionService:
     async def predict_many(self, records: Sequence[BaseModel], call: Call) -> list[Prediction]:
         """Many employees in one scoring call, stored all or nothing; answers in order."""
         return await self._traced(_Job(call, records, batch=True))
+
+    async def predict_employee(self, id_employee: int, call: Call) -> Prediction:
+        """A stored TechNova employee, by id; raises UnknownEmployeeError."""
+        record = await to_thread.run_sync(self.employee_record, id_employee)
+        return await self.predict_one(record, call)
+
+    def employee_record(self, id_employee: int) -> BaseModel:
+        """The stored employee as a validated record (linked by `id_employee`)."""
+        with Session(self.writer.engine) as session:
+            employee = get_employee(session, id_employee)
+        if employee is None:
+            raise UnknownEmployeeError(f"no employee with id_employee {id_employee}")
+        return EmployeeRecord(**employee.record, id_employee=id_employee)
 
     async def _traced(self, job: _Job) -> list[Prediction]:
         scored = await self._scoring.submit(job)

@@ -2,10 +2,12 @@
 
 import hashlib
 import hmac
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from src.service import PredictionService
 
@@ -19,6 +21,15 @@ async def get_service(request: Request) -> PredictionService:
 
 
 ServiceDep = Annotated[PredictionService, Depends(get_service)]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A read session per request (sync routes run it in the threadpool)."""
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def _is_valid(presented: str, tokens: list[bytes]) -> bool:

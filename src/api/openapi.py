@@ -38,6 +38,18 @@ def install_examples(app: FastAPI, data_dir: Path) -> None:
             _set_example(paths["/health/live"]["get"], None, live())
             _set_example(paths["/health/ready"]["get"], None, ready())
             _set_example(paths["/model"]["get"], None, model_report(app.state.model))
+            stored = service.employee_record(1)
+            stored_answer = service.predict_untraced([stored])[0].model_dump(mode="json")
+            _set_example(paths["/employees/{id_employee}/predict"]["post"], None, stored_answer)
+            _set_example(
+                paths["/employees/{id_employee}"]["get"],
+                None,
+                {
+                    "id_employee": 1,
+                    "record": stored.model_dump(exclude={"id_employee"}),
+                    "a_quitte_l_entreprise": True,
+                },
+            )
             app.openapi_schema = schema
         return app.openapi_schema
 

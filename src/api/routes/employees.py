@@ -1,0 +1,51 @@
+"""The stored TechNova employees (token required): read one, predict for one."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel
+
+from database.repository import get_employee
+from src.api.deps import ClientKeyDep, ServiceDep, SessionDep, require_token
+from src.errors import UnknownEmployeeError
+from src.schemas import Prediction
+from src.service import Call
+
+router = APIRouter(
+    tags=["employees"],
+    dependencies=[Depends(require_token)],
+    responses={
+        401: {"description": "missing or invalid token"},
+        404: {"description": "unknown id"},
+    },
+)
+
+EmployeeId = Annotated[int, Path(ge=1, description="id_employee of the HR extracts")]
+
+
+class StoredEmployee(BaseModel):
+    id_employee: int
+    record: dict[str, Any]
+    a_quitte_l_entreprise: bool
+
+
+@router.get("/employees/{id_employee}")
+def read_employee(id_employee: EmployeeId, session: SessionDep) -> StoredEmployee:
+    """The employee's record as the HR extracts give it, and whether they left."""
+    employee = get_employee(session, id_employee)
+    if employee is None:
+        raise UnknownEmployeeError(f"no employee with id_employee {id_employee}")
+    return StoredEmployee(
+        id_employee=employee.id_employee,
+        record=employee.record,
+        a_quitte_l_entreprise=employee.a_quitte_l_entreprise,
+    )
+
+
+@router.post("/employees/{id_employee}/predict")
+async def predict_employee(
+    id_employee: EmployeeId, request: Request, service: ServiceDep, client: ClientKeyDep
+) -> Prediction:
+    """A prediction for the stored employee, traced like any other."""
+    call = Call(source="api", method="POST", route=request.url.path, client_key_hash=client)
+    return await service.predict_employee(id_employee, call)
