@@ -19,7 +19,7 @@ from database.writer import TraceWriter
 from src.api.errors import install_error_handlers
 from src.api.limits import BodySizeLimit
 from src.api.openapi import install_examples
-from src.api.routes import employees, predict, status
+from src.api.routes import employees, history, predict, status
 from src.artifacts import load_model
 from src.config import PROJECT_ROOT, Settings
 from src.prediction import Predictor
@@ -93,6 +93,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(status.router)
     app.include_router(predict.router)
     app.include_router(employees.router)
+    app.include_router(history.router)
     install_examples(app, PROJECT_ROOT / "data")
     return app
 

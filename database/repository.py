@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from database.models import (
@@ -150,3 +150,100 @@ def add_prediction_traces(
 
 def _insert(connection: Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:
     connection.execute(insert(model.__table__), rows)
+
+
+@dataclass(frozen=True)
+class PredictionFilter:
+    """History filters; None means any. Times are UTC-aware, `until` exclusive."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    label: str | None = None
+    source: str | None = None
+    id_employee: int | None = None
+
+
+def _history(columns: tuple, filters: PredictionFilter) -> Select:
+    query = (
+        select(*columns)
+        .select_from(PredictionResult)
+        .join(EmployeeInput, EmployeeInput.id == PredictionResult.input_id)
+        .join(Request, Request.id == EmployeeInput.request_id)
+        .join(ModelVersion, ModelVersion.id == PredictionResult.model_version_id)
+    )
+    conditions = []
+    if filters.since is not None:
+        conditions.append(PredictionResult.created_at >= filters.since)
+    if filters.until is not None:
+        conditions.append(PredictionResult.created_at < filters.until)
+    if filters.label is not None:
+        conditions.append(PredictionResult.label == filters.label)
+    if filters.source is not None:
+        conditions.append(Request.source == filters.source)
+    if filters.id_employee is not None:
+        conditions.append(EmployeeInput.id_employee == filters.id_employee)
+    return query.where(*conditions)
+
+
+def list_predictions(
+    session: Session, filters: PredictionFilter, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of predictions, newest first, and how many match in all."""
+    columns = (
+        PredictionResult.id.label("prediction_id"),
+        PredictionResult.created_at,
+        Request.source,
+        Request.route,
+        EmployeeInput.id_employee,
+        PredictionResult.label.label("prediction"),
+        PredictionResult.probability,
+        PredictionResult.risk_level,
+        ModelVersion.version.label("model_version"),
+    )
+    page = session.execute(
+        _history(columns, filters)
+        .order_by(PredictionResult.created_at.desc(), PredictionResult.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    total = session.scalar(_history((func.count(),), filters))
+    return [dict(row._mapping) for row in page], total
+
+
+def get_prediction_trace(session: Session, prediction_id: str) -> dict[str, Any] | None:
+    """The whole trace of one prediction, or None."""
+    columns = (PredictionResult, EmployeeInput, Request, ModelVersion)
+    found = session.execute(
+        _history(columns, PredictionFilter()).where(PredictionResult.id == prediction_id)
+    ).one_or_none()
+    if found is None:
+        return None
+    result, stored_input, request, model = found
+    feature = session.scalars(select(Feature).where(Feature.input_id == stored_input.id)).one()
+    response = session.scalars(
+        select(ApiResponse).where(ApiResponse.request_id == request.id)
+    ).one()
+    return {
+        "prediction_id": result.id,
+        "created_at": result.created_at,
+        "request": {
+            "received_at": request.received_at,
+            "source": request.source,
+            "method": request.method,
+            "route": request.route,
+            "status_code": request.status_code,
+            "latency_ms": request.latency_ms,
+            "position": stored_input.position,
+        },
+        "input": stored_input.payload,
+        "features": feature.values,
+        "result": {
+            "prediction": result.label,
+            "probability": result.probability,
+            "threshold": result.threshold,
+            "risk_level": result.risk_level,
+            "explanation": result.explanation["factors"],
+        },
+        "model": {"version": model.version, "sha256": model.sha256, "source": model.source},
+        "response": response.body,
+    }

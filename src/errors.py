@@ -15,3 +15,7 @@ class ModelSelectionError(RuntimeError):
 
 class UnknownEmployeeError(LookupError):
     """No stored TechNova employee has this id."""
+
+
+class UnknownPredictionError(LookupError):
+    """No stored prediction has this id."""

@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from src.errors import UnknownEmployeeError
+from src.errors import UnknownEmployeeError, UnknownPredictionError
 from src.fields import FIELDS_BY_NAME
 from src.schemas import MAX_BATCH_SIZE
 
@@ -39,10 +39,11 @@ async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResp
     )
 
 
-async def _unknown_employee(_: Request, exc: UnknownEmployeeError) -> JSONResponse:
+async def _not_found(_: Request, exc: LookupError) -> JSONResponse:
     return JSONResponse(status_code=status.HTTP_404_NOT_FOUND, content={"detail": str(exc)})
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(UnknownEmployeeError, _unknown_employee)
+    app.add_exception_handler(UnknownEmployeeError, _not_found)
+    app.add_exception_handler(UnknownPredictionError, _not_found)

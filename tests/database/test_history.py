@@ -1,0 +1,107 @@
+"""Prediction history over HTTP, on SQLite and PostgreSQL: newest first, paged, filtered, and
+the full trace of one prediction."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app import create_app
+from tests.conftest import EMPLOYEE_1, make_settings
+
+AUTH = {"X-API-Key": "history-token"}
+
+
+@pytest.fixture
+def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    settings = make_settings(tmp_path, api_tokens="history-token", database_url=db_url)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def made(client: TestClient, records: list[dict]) -> list[dict]:
+    """Seven predictions, oldest first: one single, a batch of five, one stored employee."""
+    single = client.post("/predict", json=EMPLOYEE_1, headers=AUTH).json()
+    batch = client.post("/predict/batch", json={"employees": records[1:6]}, headers=AUTH).json()
+    stored = client.post("/employees/1/predict", headers=AUTH).json()
+    return [single, *batch["predictions"], stored]
+
+
+def _history(client: TestClient, **params: object) -> dict:
+    response = client.get("/predictions", params=params, headers=AUTH)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_history_lists_newest_first(client: TestClient, made: list[dict]) -> None:
+    page = _history(client)
+    assert page["total"] == 7
+    assert page["items"][0]["prediction_id"] == made[-1]["prediction_id"]
+    assert page["items"][-1]["prediction_id"] == made[0]["prediction_id"]
+    times = [item["created_at"] for item in page["items"]]
+    assert times == sorted(times, reverse=True)
+
+
+def test_history_pages_cover_every_prediction_once(client: TestClient, made: list[dict]) -> None:
+    pages = [_history(client, page=n, page_size=3) for n in (1, 2, 3)]
+    ids = [item["prediction_id"] for page in pages for item in page["items"]]
+    assert [len(page["items"]) for page in pages] == [3, 3, 1]
+    assert sorted(ids) == sorted(p["prediction_id"] for p in made)
+
+
+def test_history_filters_by_label(client: TestClient, made: list[dict]) -> None:
+    leaving = {p["prediction_id"] for p in made if p["prediction"] == "Part"}
+    page = _history(client, label="Part")
+    assert {item["prediction_id"] for item in page["items"]} == leaving
+    assert page["total"] == len(leaving)
+
+
+def test_history_filters_by_employee_and_source(client: TestClient, made: list[dict]) -> None:
+    # the single /predict sends employee 1's record without its id: only the stored one links
+    page = _history(client, id_employee=1)
+    assert [item["prediction_id"] for item in page["items"]] == [made[-1]["prediction_id"]]
+    assert page["items"][0]["route"] == "/employees/1/predict"
+    assert _history(client, source="api")["total"] == 7
+    assert _history(client, source="ui")["total"] == 0
+
+
+def test_history_filters_by_time_range(client: TestClient, made: list[dict]) -> None:
+    now = datetime.now(UTC)
+    assert _history(client, since=(now - timedelta(minutes=5)).isoformat())["total"] == 7
+    assert _history(client, since=(now + timedelta(minutes=5)).isoformat())["total"] == 0
+    assert _history(client, until=(now - timedelta(minutes=5)).isoformat())["total"] == 0
+    assert len(made) == 7
+
+
+def test_history_refuses_times_without_an_offset(client: TestClient) -> None:
+    response = client.get("/predictions", params={"since": "2026-11-22T10:00:00"}, headers=AUTH)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "query.since"
+
+
+def test_trace_of_a_batch_member_has_everything(
+    client: TestClient, made: list[dict], records: list[dict]
+) -> None:
+    answer = made[3]  # third employee of the batch, records[3]
+    trace = client.get(f"/predictions/{answer['prediction_id']}", headers=AUTH).json()
+    assert trace["request"]["route"] == "/predict/batch" and trace["request"]["position"] == 2
+    assert trace["input"]["id_employee"] == records[3]["id_employee"]
+    assert set(trace["features"]) >= {"revenu_mensuel_log", "satisfaction_moyenne", "poste"}
+    assert trace["result"]["probability"] == answer["probability"]
+    assert trace["result"]["explanation"] == answer["explanation"]
+    assert trace["model"]["version"] == "1.0.0" and len(trace["model"]["sha256"]) == 64
+    assert trace["response"]["predictions"][2] == answer
+
+
+def test_unknown_prediction_is_a_404(client: TestClient) -> None:
+    response = client.get("/predictions/0000", headers=AUTH)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "no prediction with id 0000"}
+
+
+def test_history_needs_a_token(client: TestClient) -> None:
+    assert client.get("/predictions").status_code == 401
+    assert client.get("/predictions/0000").status_code == 401
