@@ -1,15 +1,18 @@
 """`db_url`: every database test runs on SQLite and on PostgreSQL, each on a clean database.
 
 PostgreSQL comes from TEST_DATABASE_URL. Without it the PostgreSQL half is skipped here, and
-`.ci/run` (which sets it) fails the run on any skipped test.
+`.ci/run` (which sets it) fails the run on any skipped test. Each test session works in a
+database of its own, created on that server and dropped afterwards, so two runs at once (a
+developer's and CI's) never touch each other's tables.
 """
 
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 
 from database.engine import create_database_engine, resolve_database_url
 
@@ -22,15 +25,31 @@ def _clean_postgres(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """A fresh database on the TEST_DATABASE_URL server for this session, or None."""
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if not configured:
+        yield None
+        return
+    server = create_database_engine(resolve_database_url(configured))
+    name = f"{make_url(configured).database}_{secrets.token_hex(4)}"
+    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(configured).set(database=name).render_as_string(hide_password=False)
+    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str | None) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'trace.db'}"
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
+    if postgres_url is None:
         pytest.skip("TEST_DATABASE_URL is not set")
-    _clean_postgres(url)
-    return url
+    _clean_postgres(postgres_url)
+    return postgres_url
 
 
 @pytest.fixture
