@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from database.engine import create_database_engine, resolve_database_url
+from database.engine import engine_from_settings
 from database.load_employees import load_employees
 from database.migrate import upgrade
 from database.repository import add_model_version
@@ -50,8 +50,7 @@ def _database(settings: Settings) -> Engine:
     """The engine, with the schema brought to head and the employees loaded (single-process
     deployments; replicas run `python -m database.migrate` and `python -m
     database.load_employees` once instead, and this finds nothing to do)."""
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    engine = create_database_engine(resolve_database_url(url))
+    engine = engine_from_settings(settings)
     upgrade(engine)
     load_employees(engine, PROJECT_ROOT / "data")  # idempotent: adds only missing employees
     return engine

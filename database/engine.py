@@ -14,6 +14,8 @@ from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from src.config import Settings
+
 logger = logging.getLogger(__name__)
 
 SQLITE_FILE = "futurisys-attrition.db"
@@ -30,6 +32,12 @@ def resolve_database_url(database_url: str | None) -> URL:
     if url.drivername in ("postgres", "postgresql"):
         url = url.set(drivername="postgresql+psycopg")
     return url
+
+
+def engine_from_settings(settings: Settings) -> Engine:
+    """The engine for `DATABASE_URL` (or the temp SQLite file): what the app and commands use."""
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    return create_database_engine(resolve_database_url(url))
 
 
 def create_database_engine(url: URL) -> Engine:

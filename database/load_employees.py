@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from database.engine import create_database_engine, resolve_database_url
+from database.engine import engine_from_settings
 from database.migrate import upgrade
 from database.repository import add_employees, list_employee_ids
 from src.config import PROJECT_ROOT, Settings
@@ -44,8 +44,7 @@ def load_employees(engine: Engine, data_dir: Path) -> int:
 def main() -> int:
     settings = Settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    engine = create_database_engine(resolve_database_url(url))
+    engine = engine_from_settings(settings)
     upgrade(engine)
     load_employees(engine, PROJECT_ROOT / "data")
     return 0

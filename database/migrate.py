@@ -13,7 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
-from database.engine import create_database_engine, resolve_database_url
+from database.engine import engine_from_settings
 from src.config import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -47,8 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    engine = create_database_engine(resolve_database_url(url))
+    engine = engine_from_settings(settings)
     if args.action == "upgrade":
         upgrade(engine, args.target or "head")
     elif args.action == "downgrade":

@@ -1,20 +1,10 @@
 """Public status routes over HTTP, with the lifespan loading the bundled model."""
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
-from app import create_app
 from src.artifacts import LoadedModel
-from tests.conftest import make_settings
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = make_settings(tmp_path_factory.mktemp("status"), api_tokens="t")
-    with TestClient(create_app(settings)) as client:
-        yield client
+from tests.api.conftest import AUTH
 
 
 def test_health_reports_ok_and_the_loaded_model(client: TestClient, shipped: LoadedModel) -> None:
@@ -57,7 +47,7 @@ def test_every_route_has_a_real_example_in_the_docs(
     body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
     kwargs = {"json": body["example"]} if body else {}
     url = path.replace("{id_employee}", "1")
-    answered = client.request(method, url, headers={"X-API-Key": "t"}, **kwargs)
+    answered = client.request(method, url, headers=AUTH, **kwargs)
     assert answered.status_code == 200
     assert _without_ids(answered.json()) == _without_ids(example)
 

@@ -12,9 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, make_url, text
 
+from app import create_app
 from database.engine import create_database_engine, resolve_database_url
+from tests.conftest import make_settings
+
+#: The one API token of the database tests' app.
+TOKEN = "database-token"
 
 
 def _clean_postgres(url: str) -> None:
@@ -57,3 +63,11 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine = create_database_engine(resolve_database_url(db_url))
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    """The app on `db_url`, lifespan run (schema migrated, employees loaded)."""
+    settings = make_settings(tmp_path, api_tokens=TOKEN, database_url=db_url)
+    with TestClient(create_app(settings)) as client:
+        yield client

@@ -1,27 +1,17 @@
 """The TechNova employees in the database: loaded once, read by id, predicted for, traced."""
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from app import create_app
 from database.load_employees import load_employees
 from database.migrate import upgrade
 from database.models import Employee, EmployeeInput, PredictionResult, Request
-from tests.conftest import DATA_DIR, EMPLOYEE_1, make_settings
+from tests.conftest import DATA_DIR, EMPLOYEE_1
+from tests.database.conftest import TOKEN
 
-AUTH = {"X-API-Key": "employees-token"}
-
-
-@pytest.fixture
-def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = make_settings(tmp_path, api_tokens="employees-token", database_url=db_url)
-    with TestClient(create_app(settings)) as client:
-        yield client
+AUTH = {"X-API-Key": TOKEN}
 
 
 def test_loader_stores_every_employee_once_however_often_it_runs(engine: Engine) -> None:

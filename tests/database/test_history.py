@@ -1,24 +1,15 @@
 """Prediction history over HTTP, on SQLite and PostgreSQL: newest first, paged, filtered, and
 the full trace of one prediction."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app import create_app
-from tests.conftest import EMPLOYEE_1, make_settings
+from tests.conftest import EMPLOYEE_1
+from tests.database.conftest import TOKEN
 
-AUTH = {"X-API-Key": "history-token"}
-
-
-@pytest.fixture
-def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = make_settings(tmp_path, api_tokens="history-token", database_url=db_url)
-    with TestClient(create_app(settings)) as client:
-        yield client
+AUTH = {"X-API-Key": TOKEN}
 
 
 @pytest.fixture

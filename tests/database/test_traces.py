@@ -2,10 +2,8 @@
 whom, what the model read and answered, and what was sent back."""
 
 import hashlib
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +12,6 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import create_app
 from database.models import (
     ApiResponse,
     EmployeeInput,
@@ -26,17 +23,9 @@ from database.models import (
 from database.repository import PredictionTrace
 from database.writer import TraceWriter
 from src.features import build_features, columns_from_records
-from tests.conftest import make_settings
+from tests.database.conftest import TOKEN
 
-TOKEN = "trace-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = make_settings(tmp_path, api_tokens=TOKEN, database_url=db_url)
-    with TestClient(create_app(settings)) as client:
-        yield client
 
 
 def _count(engine: Engine, table: type) -> int:
