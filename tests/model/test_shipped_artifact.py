@@ -1,6 +1,8 @@
 """The shipped models/ artifact: consistent metadata, the bar, and reproducible from the CLI."""
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from src.artifacts import LoadedModel, sha256_bytes
 from src.estimator import build_trained_model, fit_logistic_regression
@@ -44,11 +46,15 @@ def test_model_card_is_rendered_from_the_metadata(shipped: LoadedModel) -> None:
 def test_training_again_reproduces_the_shipped_model(
     shipped: LoadedModel, clean_frame: pd.DataFrame
 ) -> None:
+    """Equal to 1e-9, not bit for bit: BLAS kernels differ between CPUs in the last bits (the
+    same CPU reproduces the file exactly; another one moved the threshold by 6e-16)."""
     features = build_feature_frame(clean_frame)
     target = clean_frame["a_quitte_l_entreprise"].to_numpy(dtype=int)
     retrained = build_trained_model(fit_logistic_regression, features, target, 42)
     fixed = features.iloc[:25]
-    assert retrained.threshold == shipped.model.threshold
-    assert (
-        retrained.estimator.predict_proba(fixed) == shipped.model.estimator.predict_proba(fixed)
-    ).all()
+    assert retrained.threshold == pytest.approx(shipped.model.threshold, rel=1e-9)
+    np.testing.assert_allclose(
+        retrained.estimator.predict_proba(fixed),
+        shipped.model.estimator.predict_proba(fixed),
+        rtol=1e-9,
+    )
