@@ -87,7 +87,8 @@ class Employee(Base):
 
 class Request(Base):
     """One API or UI call, accepted or rejected (401, 413, 422 too). Never the token: at most
-    a hash of the client key."""
+    a hash of the client key. `latency_ms` runs from receipt to the answer being ready; a
+    prediction's trace is committed after that, before the answer is sent."""
 
     __tablename__ = "requests"
 
@@ -141,12 +142,15 @@ class PredictionResult(Base):
 
 
 class ApiResponse(Base):
-    """What was sent back for one request."""
+    """What was sent back for one request: the sha256 of the exact bytes, and the body itself
+    only when the other rows cannot rebuild it (errors). A prediction's answer is rebuilt from
+    its `prediction_results` row: storing it again would double the bytes every trace writes."""
 
     __tablename__ = "api_responses"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), unique=True)
     status_code: Mapped[int] = mapped_column(Integer)
-    body: Mapped[dict[str, Any]]
+    body_sha256: Mapped[str | None] = mapped_column(String(64))
+    body: Mapped[dict[str, Any] | None]
     sent_at: Mapped[datetime] = mapped_column(default=utc_now)

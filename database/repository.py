@@ -1,6 +1,6 @@
 """Queries and trace rows. Builds and reads rows; never commits (the writer does)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,22 +18,32 @@ from database.models import (
     Request,
     new_id,
 )
+from src.schemas import prediction_body
 
 
 @dataclass(frozen=True)
-class PredictionTrace:
-    """Everything one answered request leaves in the database."""
+class CallTrace:
+    """Everything one call leaves in the database: the request and what was sent back, and for
+    an answered prediction its inputs, features and results (empty for a rejected call).
 
+    The request id is made before writing, so a trace replayed from the spool after an outage
+    is recognised if it was stored already.
+    """
+
+    request_id: str
     source: str
     method: str
     route: str
     client_key_hash: str | None
     received_at: datetime
     latency_ms: float
-    inputs: list[dict[str, Any]]
-    features: list[dict[str, Any]]
-    predictions: list[dict[str, Any]]
-    response_body: dict[str, Any]
+    status_code: int
+    response_sha256: str
+    response_body: dict[str, Any] | None = None  # only what the results cannot rebuild
+    error: str | None = None
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    features: list[dict[str, Any]] = field(default_factory=list)
+    predictions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def get_employee(session: Session, id_employee: int) -> Employee | None:
@@ -46,8 +56,7 @@ def list_employee_ids(session: Session) -> set[int]:
 
 def add_employees(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """Bulk insert of employee rows (`id_employee`, `record`, `a_quitte_l_entreprise`)."""
-    if rows:
-        _insert(connection, Employee, rows)
+    _insert(connection, Employee, rows)
 
 
 def add_model_version(session: Session, metadata: dict[str, Any], source: str) -> int:
@@ -68,39 +77,21 @@ def add_model_version(session: Session, metadata: dict[str, Any], source: str) -
     return row.id
 
 
-def add_prediction_traces(
-    connection: Connection, traces: list[PredictionTrace], model_version_id: int
-) -> None:
+def add_call_traces(connection: Connection, traces: list[CallTrace], model_version_id: int) -> None:
     """Insert the rows of many traces with one bulk statement per table.
 
     Core statements on a connection, not ORM objects, and ids made here, not returned by the
     database: the trace is written on every request, and both cost more than the database.
     """
-    request_ids = [new_id() for _ in traces]
     inputs = [
-        (new_id(), request_id, position, payload)
-        for request_id, trace in zip(request_ids, traces, strict=True)
+        (new_id(), trace.request_id, position, payload)
+        for trace in traces
         for position, payload in enumerate(trace.inputs)
     ]
+    input_ids = [input_id for input_id, *_ in inputs]
     features = [row for trace in traces for row in trace.features]
     predictions = [row for trace in traces for row in trace.predictions]
-    _insert(
-        connection,
-        Request,
-        [
-            {
-                "id": request_id,
-                "received_at": t.received_at,
-                "source": t.source,
-                "method": t.method,
-                "route": t.route,
-                "status_code": 200,
-                "latency_ms": t.latency_ms,
-                "client_key_hash": t.client_key_hash,
-            }
-            for request_id, t in zip(request_ids, traces, strict=True)
-        ],
-    )
+    _insert(connection, Request, [_request_row(trace) for trace in traces])
     _insert(
         connection,
         EmployeeInput,
@@ -115,7 +106,6 @@ def add_prediction_traces(
             for input_id, request_id, position, payload in inputs
         ],
     )
-    input_ids = [input_id for input_id, *_ in inputs]
     _insert(
         connection,
         Feature,
@@ -142,14 +132,40 @@ def add_prediction_traces(
         connection,
         ApiResponse,
         [
-            {"request_id": request_id, "status_code": 200, "body": trace.response_body}
-            for request_id, trace in zip(request_ids, traces, strict=True)
+            {
+                "request_id": trace.request_id,
+                "status_code": trace.status_code,
+                "body_sha256": trace.response_sha256,
+                "body": trace.response_body,
+            }
+            for trace in traces
         ],
     )
 
 
+def _request_row(trace: CallTrace) -> dict[str, Any]:
+    return {
+        "id": trace.request_id,
+        "received_at": trace.received_at,
+        "source": trace.source,
+        "method": trace.method,
+        "route": trace.route,
+        "status_code": trace.status_code,
+        "latency_ms": trace.latency_ms,
+        "client_key_hash": trace.client_key_hash,
+        "error": trace.error,
+    }
+
+
+def list_stored_request_ids(connection: Connection, request_ids: list[str]) -> set[str]:
+    """Which of these requests are stored already (a spooled trace may have been)."""
+    found = connection.scalars(select(Request.id).where(Request.id.in_(request_ids)))
+    return set(found)
+
+
 def _insert(connection: Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    connection.execute(insert(model.__table__), rows)
+    if rows:  # a rejected call has no inputs; an empty executemany is an error
+        connection.execute(insert(model.__table__), rows)
 
 
 @dataclass(frozen=True)
@@ -223,10 +239,12 @@ def get_prediction_trace(session: Session, prediction_id: str) -> dict[str, Any]
     response = session.scalars(
         select(ApiResponse).where(ApiResponse.request_id == request.id)
     ).one()
+    factors = result.explanation["factors"]
     return {
         "prediction_id": result.id,
         "created_at": result.created_at,
         "request": {
+            "request_id": request.id,
             "received_at": request.received_at,
             "source": request.source,
             "method": request.method,
@@ -242,8 +260,21 @@ def get_prediction_trace(session: Session, prediction_id: str) -> dict[str, Any]
             "probability": result.probability,
             "threshold": result.threshold,
             "risk_level": result.risk_level,
-            "explanation": result.explanation["factors"],
+            "explanation": factors,
         },
         "model": {"version": model.version, "sha256": model.sha256, "source": model.source},
-        "response": response.body,
+        "response": {
+            "status_code": response.status_code,
+            "sent_at": response.sent_at,
+            "body_sha256": response.body_sha256,
+            "sent": prediction_body(
+                result.id,
+                result.label,
+                result.probability,
+                result.threshold,
+                result.risk_level,
+                model.version,
+                factors,
+            ),
+        },
     }

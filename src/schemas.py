@@ -1,7 +1,7 @@
 """API and UI shapes. `EmployeeRecord` is generated from `src.fields`, so it cannot drift from
 the field list, nor (a test checks) from the model's schema in `models/metadata.json`."""
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
@@ -88,3 +88,28 @@ class BatchRequest(BaseModel):
 
 class BatchResponse(BaseModel):
     predictions: list[Prediction]
+
+
+def prediction_body(
+    prediction_id: str,
+    label: str,
+    probability: float,
+    threshold: float,
+    risk_level: str,
+    model_version: str,
+    explanation: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """A `Prediction` as the JSON sent back, keys in contract order.
+
+    The one builder of that body: the service sends it and the trace view rebuilds it from the
+    stored result, so the rebuilt body hashes to the `body_sha256` recorded when it was sent.
+    """
+    return {
+        "prediction_id": prediction_id,
+        "prediction": label,
+        "probability": probability,
+        "threshold": threshold,
+        "risk_level": risk_level,
+        "model_version": model_version,
+        "explanation": explanation,
+    }

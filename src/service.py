@@ -1,28 +1,35 @@
 """Predict use cases shared by the REST API and the UI: validated records in, traced answers out.
 
 Every answer is traced before it is returned. Two queues group concurrent calls: the first
-scores everything waiting in one call, the second writes every trace waiting in one transaction.
-Each works in its own thread, so the next group is scored while the previous one commits.
+scores everything waiting in one call, the second builds and writes every trace waiting in one
+transaction. Each works in its own thread, so the next group is scored while the previous one
+commits. The answer's JSON bytes are made once, here: the caller sends exactly them, and the
+trace records their sha256.
 """
 
+import hashlib
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
+import numpy as np
+import orjson
 from anyio import to_thread
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from database.repository import PredictionTrace, get_employee
+from database.repository import CallTrace, get_employee
 from database.writer import TraceWriter
 from src.errors import UnknownEmployeeError
 from src.features import build_features, columns_from_records
 from src.grouping_queue import GroupingQueue
+from src.latency import LatencyWindow
 from src.prediction import Predictor, Scoring
-from src.schemas import EmployeeRecord, Prediction
+from src.schemas import EmployeeRecord, Prediction, prediction_body
 
 
 @dataclass(frozen=True)
@@ -33,8 +40,20 @@ class Call:
     method: str
     route: str
     client_key_hash: str | None = None
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     started: float = field(default_factory=time.perf_counter)
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a caller gets: the predictions, and the JSON body to send, byte for byte."""
+
+    predictions: list[Prediction]
+    content: bytes
 
 
 @dataclass(frozen=True)
@@ -45,17 +64,9 @@ class _Job:
 
 
 @dataclass(frozen=True)
-class _Answer:
-    """A validated prediction and the plain dict it was validated from (what the trace stores)."""
-
-    prediction: Prediction
-    body: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class _Scored:
-    predictions: list[Prediction]
-    trace: PredictionTrace
+    answer: Answer
+    trace: Callable[[], CallTrace]  # built on the writing thread, off the scoring path
 
 
 class PredictionService:
@@ -65,19 +76,19 @@ class PredictionService:
         self.predictor = predictor
         self.model_version = model_version
         self.writer = writer
+        self.latency = LatencyWindow()
         self._scoring: GroupingQueue[_Job, _Scored] = GroupingQueue(self._handle)
-        self._writing: GroupingQueue[PredictionTrace, None] = GroupingQueue(self._write)
+        self._writing: GroupingQueue[Callable[[], CallTrace], None] = GroupingQueue(self._write)
 
-    async def predict_one(self, record: BaseModel, call: Call) -> Prediction:
+    async def predict_one(self, record: BaseModel, call: Call) -> Answer:
         """One employee, scored and traced together with concurrent requests."""
-        (prediction,) = await self._traced(_Job(call, [record], batch=False))
-        return prediction
+        return await self._traced(_Job(call, [record], batch=False))
 
-    async def predict_many(self, records: Sequence[BaseModel], call: Call) -> list[Prediction]:
+    async def predict_many(self, records: Sequence[BaseModel], call: Call) -> Answer:
         """Many employees in one scoring call, stored all or nothing; answers in order."""
         return await self._traced(_Job(call, records, batch=True))
 
-    async def predict_employee(self, id_employee: int, call: Call) -> Prediction:
+    async def predict_employee(self, id_employee: int, call: Call) -> Answer:
         """A stored TechNova employee, by id; raises UnknownEmployeeError."""
         record = await to_thread.run_sync(self.employee_record, id_employee)
         return await self.predict_one(record, call)
@@ -90,74 +101,109 @@ class PredictionService:
             raise UnknownEmployeeError(f"no employee with id_employee {id_employee}")
         return EmployeeRecord(**employee.record, id_employee=id_employee)
 
-    async def _traced(self, job: _Job) -> list[Prediction]:
-        scored = await self._scoring.submit(job)
-        await self._writing.submit(scored.trace)  # answered only once committed
-        return scored.predictions
+    async def record_call(
+        self, call: Call, status_code: int, response_sha256: str, content: bytes
+    ) -> None:
+        """A call that produced no prediction (rejected, or a read): its request and response.
 
-    def predict_untraced(self, records: Sequence[BaseModel]) -> list[Prediction]:
-        """Scores without a trace: for examples in the docs, never for an answer to a caller."""
-        answers, _ = self._score([record.model_dump() for record in records])
-        return [answer.prediction for answer in answers]
-
-    def _handle(self, jobs: Sequence[_Job]) -> list[_Scored]:
-        payloads = [record.model_dump() for job in jobs for record in job.records]
-        answers, features = self._score(payloads)
-        results, start = [], 0
-        for job in jobs:
-            end = start + len(job.records)
-            part = answers[start:end]
-            trace = self._trace(job, payloads[start:end], features[start:end], part)
-            results.append(_Scored([answer.prediction for answer in part], trace))
-            start = end
-        return results
-
-    def _write(self, traces: Sequence[PredictionTrace]) -> list[None]:
-        self.writer.write(list(traces))
-        return [None] * len(traces)
-
-    def _score(self, payloads: list[dict[str, Any]]) -> tuple[list[_Answer], list[dict]]:
-        columns = build_features(columns_from_records(payloads))
-        scorings = self.predictor.predict_features(columns)
-        names = list(columns)
-        rows = zip(*(columns[name].tolist() for name in names), strict=True)
-        features = [dict(zip(names, row, strict=True)) for row in rows]
-        return [self._answer(scoring) for scoring in scorings], features
-
-    def _trace(
-        self,
-        job: _Job,
-        payloads: list[dict[str, Any]],
-        features: list[dict[str, Any]],
-        answers: list[_Answer],
-    ) -> PredictionTrace:
-        dumped = [answer.body for answer in answers]
-        call = job.call
-        return PredictionTrace(
+        An error's body is kept (it says what was wrong) and its `detail` becomes the request's
+        `error`; a page of history is only hashed, since the database can produce it again.
+        """
+        body = _json_object(content) if status_code >= 400 else None
+        detail = body.get("detail") if body else None
+        trace = CallTrace(
+            request_id=call.request_id,
             source=call.source,
             method=call.method,
             route=call.route,
             client_key_hash=call.client_key_hash,
             received_at=call.received_at,
-            latency_ms=(time.perf_counter() - call.started) * 1000,
-            inputs=payloads,
-            features=features,
-            predictions=dumped,
-            response_body={"predictions": dumped} if job.batch else dumped[0],
+            latency_ms=call.elapsed_ms(),
+            status_code=status_code,
+            response_sha256=response_sha256,
+            response_body=body,
+            error=detail if isinstance(detail, str) else None,
+        )
+        await self._writing.submit(lambda: trace)
+
+    def predict_untraced(self, records: Sequence[BaseModel]) -> list[Prediction]:
+        """Scores without a trace: for examples in the docs, never for an answer to a caller."""
+        bodies, _ = self._score([record.model_dump() for record in records])
+        return [Prediction.model_validate(body) for body in bodies]
+
+    async def _traced(self, job: _Job) -> Answer:
+        scored = await self._scoring.submit(job)
+        await self._writing.submit(scored.trace)  # answered only once committed (or spooled)
+        self.latency.add(job.call.elapsed_ms())
+        return scored.answer
+
+    def _handle(self, jobs: Sequence[_Job]) -> list[_Scored]:
+        payloads = [record.model_dump() for job in jobs for record in job.records]
+        bodies, columns = self._score(payloads)
+        results, start = [], 0
+        for job in jobs:
+            end = start + len(job.records)
+            part = bodies[start:end]
+            # Validating plain dicts runs in pydantic-core: cheaper than building the
+            # thirty-odd Factor objects in Python, and checked.
+            predictions = [Prediction.model_validate(body) for body in part]
+            content = orjson.dumps({"predictions": part} if job.batch else part[0])
+            sliced = {name: values[start:end] for name, values in columns.items()}
+            trace = partial(_prediction_trace, job, payloads[start:end], sliced, part, content)
+            results.append(_Scored(Answer(predictions, content), trace))
+            start = end
+        return results
+
+    def _write(self, builders: Sequence[Callable[[], CallTrace]]) -> list[None]:
+        self.writer.write([build() for build in builders])
+        return [None] * len(builders)
+
+    def _score(self, payloads: list[dict[str, Any]]) -> tuple[list[dict], dict[str, np.ndarray]]:
+        columns = build_features(columns_from_records(payloads))
+        scorings = self.predictor.predict_features(columns)
+        return [self._body(scoring) for scoring in scorings], columns
+
+    def _body(self, scoring: Scoring) -> dict[str, Any]:
+        return prediction_body(
+            str(uuid.uuid4()),
+            scoring.label,
+            scoring.probability,
+            self.predictor.threshold,
+            scoring.risk_level,
+            self.model_version,
+            [{"feature": name, "contribution": value} for name, value in scoring.contributions],
         )
 
-    def _answer(self, scoring: Scoring) -> _Answer:
-        # Validating plain dicts runs in pydantic-core: three times cheaper than building the
-        # thirty-odd Factor objects in Python, and checked. The dict is kept for the trace.
-        body = {
-            "prediction_id": str(uuid.uuid4()),
-            "prediction": scoring.label,
-            "probability": scoring.probability,
-            "threshold": self.predictor.threshold,
-            "risk_level": scoring.risk_level,
-            "model_version": self.model_version,
-            "explanation": [
-                {"feature": name, "contribution": value} for name, value in scoring.contributions
-            ],
-        }
-        return _Answer(Prediction.model_validate(body), body)
+
+def _prediction_trace(
+    job: _Job,
+    payloads: list[dict[str, Any]],
+    columns: dict[str, np.ndarray],
+    bodies: list[dict[str, Any]],
+    content: bytes,
+) -> CallTrace:
+    call = job.call
+    names = list(columns)
+    rows = zip(*(columns[name].tolist() for name in names), strict=True)
+    return CallTrace(
+        request_id=call.request_id,
+        source=call.source,
+        method=call.method,
+        route=call.route,
+        client_key_hash=call.client_key_hash,
+        received_at=call.received_at,
+        latency_ms=call.elapsed_ms(),
+        status_code=200,
+        response_sha256=hashlib.sha256(content).hexdigest(),
+        inputs=payloads,
+        features=[dict(zip(names, row, strict=True)) for row in rows],
+        predictions=bodies,
+    )
+
+
+def _json_object(content: bytes) -> dict[str, Any] | None:
+    try:
+        parsed = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return None
+    return parsed if isinstance(parsed, dict) else None

@@ -3,13 +3,14 @@
 import hashlib
 import hmac
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from src.service import PredictionService
+from src.service import Call, PredictionService
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <token>")
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="X-API-Key: <token>")
@@ -56,7 +57,9 @@ async def require_token(
             detail="missing or invalid token: send Authorization: Bearer <token> or X-API-Key",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return client_key_hash(presented)
+    hashed = client_key_hash(presented)
+    request.state.client_key_hash = hashed  # for the recorder, should the call fail later
+    return hashed
 
 
 def client_key_hash(token: str) -> str:
@@ -65,3 +68,12 @@ def client_key_hash(token: str) -> str:
 
 
 ClientKeyDep = Annotated[str, Depends(require_token)]
+
+
+async def get_call(request: Request, client: ClientKeyDep) -> Call:
+    """The call the recorder opened for this request (its id is the `X-Request-ID` header),
+    with the client's key hash."""
+    return replace(request.state.call, client_key_hash=client)
+
+
+CallDep = Annotated[Call, Depends(get_call)]

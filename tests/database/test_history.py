@@ -1,8 +1,10 @@
 """Prediction history over HTTP, on SQLite and PostgreSQL: newest first, paged, filtered, and
 the full trace of one prediction."""
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 
@@ -84,7 +86,31 @@ def test_trace_of_a_batch_member_has_everything(
     assert trace["result"]["probability"] == answer["probability"]
     assert trace["result"]["explanation"] == answer["explanation"]
     assert trace["model"]["version"] == "1.0.0" and len(trace["model"]["sha256"]) == 64
-    assert trace["response"]["predictions"][2] == answer
+    assert trace["response"]["status_code"] == 200
+    assert trace["response"]["sent"] == answer
+
+
+def test_trace_rebuilds_the_exact_bytes_that_were_sent(client: TestClient) -> None:
+    answered = client.post("/predict", json=EMPLOYEE_1, headers=AUTH)
+    trace = client.get(f"/predictions/{answered.json()['prediction_id']}", headers=AUTH).json()
+    assert trace["request"]["request_id"] == answered.headers["X-Request-ID"]
+    assert orjson.dumps(trace["response"]["sent"]) == answered.content
+    assert trace["response"]["body_sha256"] == hashlib.sha256(answered.content).hexdigest()
+
+
+def test_batch_answer_is_rebuilt_from_its_members_traces(
+    client: TestClient, records: list[dict]
+) -> None:
+    answered = client.post("/predict/batch", json={"employees": records[:4]}, headers=AUTH)
+    traces = [
+        client.get(f"/predictions/{p['prediction_id']}", headers=AUTH).json()
+        for p in answered.json()["predictions"]
+    ]
+    rebuilt = orjson.dumps({"predictions": [trace["response"]["sent"] for trace in traces]})
+    assert rebuilt == answered.content
+    assert {trace["response"]["body_sha256"] for trace in traces} == {
+        hashlib.sha256(answered.content).hexdigest()
+    }
 
 
 def test_unknown_prediction_is_a_404(client: TestClient) -> None:

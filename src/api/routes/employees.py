@@ -2,14 +2,15 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from database.repository import get_employee
-from src.api.deps import ClientKeyDep, ServiceDep, SessionDep, require_token
+from src.api.deps import CallDep, ServiceDep, SessionDep, require_token
+from src.api.routes.predict import sent
 from src.errors import UnknownEmployeeError
 from src.schemas import Prediction
-from src.service import Call
 
 router = APIRouter(
     tags=["employees"],
@@ -42,10 +43,7 @@ def read_employee(id_employee: EmployeeId, session: SessionDep) -> StoredEmploye
     )
 
 
-@router.post("/employees/{id_employee}/predict")
-async def predict_employee(
-    id_employee: EmployeeId, request: Request, service: ServiceDep, client: ClientKeyDep
-) -> Prediction:
+@router.post("/employees/{id_employee}/predict", response_model=Prediction)
+async def predict_employee(id_employee: EmployeeId, service: ServiceDep, call: CallDep) -> Response:
     """A prediction for the stored employee, traced like any other."""
-    call = Call(source="api", method="POST", route=request.url.path, client_key_hash=client)
-    return await service.predict_employee(id_employee, call)
+    return sent(await service.predict_employee(id_employee, call))

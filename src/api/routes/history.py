@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from database.repository import PredictionFilter, get_prediction_trace, list_predictions
 from src.api.deps import SessionDep, require_token
 from src.errors import UnknownPredictionError
-from src.schemas import Factor
+from src.schemas import Factor, Prediction
 
 router = APIRouter(
     tags=["history"],
@@ -30,6 +30,7 @@ class PredictionSummary(BaseModel):
 
 
 class TraceRequest(BaseModel):
+    request_id: str = Field(description="the X-Request-ID header of the answer")
     received_at: AwareDatetime
     source: str
     method: str
@@ -53,6 +54,13 @@ class TraceModel(BaseModel):
     source: str
 
 
+class TraceResponse(BaseModel):
+    status_code: int
+    sent_at: AwareDatetime
+    body_sha256: str | None = Field(description="sha256 of the whole body sent (a batch's too)")
+    sent: Prediction = Field(description="this prediction as it was sent, rebuilt from the result")
+
+
 class PredictionTraceView(BaseModel):
     """Everything the database keeps about one prediction."""
 
@@ -63,7 +71,7 @@ class PredictionTraceView(BaseModel):
     features: dict[str, Any] = Field(description="the engineered vector fed to the model")
     result: TraceResult
     model: TraceModel
-    response: dict[str, Any] = Field(description="the body sent back")
+    response: TraceResponse
 
 
 class PredictionPage(BaseModel):
