@@ -1,5 +1,6 @@
 """Entry point: `python app.py` builds the service and serves it with uvicorn on $PORT."""
 
+import asyncio
 import gc
 import logging
 import secrets
@@ -15,12 +16,14 @@ from database.engine import engine_from_settings
 from database.load_employees import load_employees
 from database.migrate import upgrade
 from database.repository import add_model_version
-from database.writer import TraceWriter
+from database.spool import TraceSpool, default_spool_dir
+from database.writer import TraceWriter, replay_until_cancelled
 from src.api.errors import install_error_handlers
 from src.api.limits import BodySizeLimit
 from src.api.openapi import install_examples
+from src.api.recorder import CallRecorder
 from src.api.routes import employees, history, predict, status
-from src.artifacts import load_model
+from src.artifacts import LoadedModel, load_model
 from src.config import PROJECT_ROOT, Settings
 from src.prediction import Predictor
 from src.service import PredictionService
@@ -56,6 +59,13 @@ def _database(settings: Settings) -> Engine:
     return engine
 
 
+def _writer(settings: Settings, engine: Engine, loaded: LoadedModel) -> TraceWriter:
+    with Session(engine) as session, session.begin():
+        model_version_id = add_model_version(session, loaded.metadata, loaded.source)
+    spool = TraceSpool(settings.spool_dir or default_spool_dir(engine.url))
+    return TraceWriter(engine, model_version_id, spool)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """The FastAPI app; the model is loaded by the lifespan, once per process, not at import."""
 
@@ -63,9 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = load_model(settings)
         engine = _database(settings)
-        with Session(engine) as session, session.begin():
-            model_version_id = add_model_version(session, loaded.metadata, loaded.source)
-        writer = TraceWriter(engine, model_version_id)
+        writer = _writer(settings, engine, loaded)
         app.state.model = loaded
         app.state.engine = engine
         app.state.service = PredictionService(
@@ -78,7 +86,11 @@ def create_app(settings: Settings) -> FastAPI:
         # and stall requests (p99 120 ms -> 20 ms at 16 concurrent requests).
         gc.collect()
         gc.freeze()
+        replaying = asyncio.create_task(
+            replay_until_cancelled(writer, settings.spool_retry_seconds)
+        )
         yield
+        replaying.cancel()
         engine.dispose()
 
     app = FastAPI(
@@ -88,6 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CallRecorder)  # added last: outermost, sees the body limit's 413s too
     install_error_handlers(app)
     app.include_router(status.router)
     app.include_router(predict.router)

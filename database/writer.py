@@ -1,23 +1,111 @@
-"""Commits the traces of a group of requests in one transaction; callers answer afterwards.
+"""Commits the traces of a group of calls in one transaction; callers answer afterwards.
 
-One commit per request is what makes naive logging slow (an fsync each); the scoring queue
-hands the writer every request that arrived together, so a burst of N requests costs one
-commit, not N.
+One commit per request is what makes naive logging slow; the service hands the writer every
+trace that is ready at once, so a burst of N requests costs one commit, not N.
+
+While the database is unreachable, groups go to a durable spool on local disk instead (a
+prediction is never failed for its trace), and `replay` writes them once the database is back.
+A replayed group is skipped if it was stored already, so a crash between the commit and the
+spool file's removal cannot store a trace twice.
 """
 
-from sqlalchemy import Engine
+import asyncio
+import logging
+import threading
+from dataclasses import dataclass
 
-from database.repository import PredictionTrace, add_prediction_traces
+from anyio import to_thread
+from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from database.repository import CallTrace, add_call_traces, list_stored_request_ids
+from database.spool import TraceSpool
+
+logger = logging.getLogger(__name__)
+
+#: What a lost connection raises (refused, reset, timed out, server shut down, SQLite locked or
+#: unwritable). Anything else, an integrity error say, is a bug: it is raised, not spooled.
+UNREACHABLE = (OperationalError, InterfaceError)
+
+
+@dataclass(frozen=True)
+class WriterStatus:
+    reachable: bool
+    spooled: int
 
 
 class TraceWriter:
-    """Built once at start-up; used from the scoring thread only."""
+    """Built once at start-up; `write` runs on the service's writing thread, `replay` on the
+    replay task's: a lock keeps them from interleaving."""
 
-    def __init__(self, engine: Engine, model_version_id: int) -> None:
+    def __init__(self, engine: Engine, model_version_id: int, spool: TraceSpool) -> None:
         self.engine = engine
         self.model_version_id = model_version_id
+        self.spool = spool
+        self._reachable = True
+        self._lock = threading.Lock()
 
-    def write(self, traces: list[PredictionTrace]) -> None:
-        """All traces or none: a failure rolls the whole group back and raises."""
+    def write(self, traces: list[CallTrace]) -> None:
+        """All traces or none, in the database or (while it is unreachable) in the spool.
+
+        Once a write has failed, later groups go straight to the spool until `replay` finds
+        the database again: a down server can take seconds to refuse each connection.
+        """
+        with self._lock:
+            if self._reachable:
+                try:
+                    self._insert(traces, self.model_version_id)
+                    return
+                except UNREACHABLE as err:
+                    self._reachable = False
+                    logger.warning("database unreachable, spooling traces to disk: %s", err)
+            self.spool.keep(self.model_version_id, traces)
+
+    def replay(self) -> int:
+        """Writes the spooled groups, oldest first; returns how many traces were stored.
+
+        Stops at the first group that cannot be written (the database is still down) and
+        leaves it and the rest for the next call.
+        """
+        stored = 0
+        with self._lock:
+            for path in self.spool.groups():
+                model_version_id, traces = self.spool.load(path)
+                try:
+                    stored += self._insert_missing(traces, model_version_id)
+                except UNREACHABLE as err:
+                    self._reachable = False
+                    logger.info("database still unreachable: %s", err)
+                    return stored
+                self.spool.remove(path)
+            if not self._reachable:
+                logger.warning("database reachable again; %d spooled traces written", stored)
+            self._reachable = True
+        return stored
+
+    def status(self) -> WriterStatus:
+        return WriterStatus(reachable=self._reachable, spooled=self.spool.count())
+
+    def _insert(self, traces: list[CallTrace], model_version_id: int) -> None:
         with self.engine.begin() as connection:
-            add_prediction_traces(connection, traces, self.model_version_id)
+            add_call_traces(connection, traces, model_version_id)
+
+    def _insert_missing(self, traces: list[CallTrace], model_version_id: int) -> int:
+        with self.engine.begin() as connection:
+            ids = [trace.request_id for trace in traces]
+            stored = list_stored_request_ids(connection, ids)
+            missing = [trace for trace in traces if trace.request_id not in stored]
+            add_call_traces(connection, missing, model_version_id)
+        return len(missing)
+
+
+async def replay_until_cancelled(writer: TraceWriter, interval_s: float) -> None:
+    """The app's background task: every `interval_s`, writes what waits in the spool."""
+    while True:
+        await asyncio.sleep(interval_s)
+        if not writer.spool.groups():  # a directory listing: cheap enough to poll
+            continue
+        try:
+            await to_thread.run_sync(writer.replay)
+        except Exception:  # the task must outlive any one failure: log it, retry next time
+            logger.exception("replaying spooled traces failed")

@@ -23,6 +23,14 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = Field(
         default=None, description="PostgreSQL URL; unset -> SQLite file in the temp directory"
     )
+    spool_dir: Path | None = Field(
+        default=None,
+        description="where traces wait while the database is unreachable; unset -> a folder "
+        "of the temp directory named after the database",
+    )
+    spool_retry_seconds: float = Field(
+        default=2.0, gt=0, description="how often spooled traces are retried"
+    )
 
     api_tokens: SecretStr | None = Field(
         default=None, description="comma-separated bearer tokens; several allow rotation"

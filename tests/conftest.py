@@ -21,10 +21,11 @@ MODELS_DIR = PROJECT_ROOT / "models"
 
 
 def make_settings(database_dir: Path, **overrides: Any) -> Settings:
-    """Settings for a test app: the bundled model, no .env, and a database of its own."""
+    """Settings for a test app: the bundled model, no .env, a database and a spool of its own."""
     values = {
         "models_dir": MODELS_DIR,
         "database_url": f"sqlite:///{database_dir / 'trace.db'}",
+        "spool_dir": database_dir / "spool",
         **overrides,
     }
     return Settings(_env_file=None, **values)

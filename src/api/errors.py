@@ -1,14 +1,19 @@
 """Errors become HTTP here: JSON bodies that name the field and what is allowed."""
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 
+from database.writer import UNREACHABLE
 from src.errors import UnknownEmployeeError, UnknownPredictionError
 from src.fields import FIELDS_BY_NAME
 from src.schemas import MAX_BATCH_SIZE
+
+logger = logging.getLogger(__name__)
 
 
 def _field_error(error: dict[str, Any]) -> dict[str, str]:
@@ -43,7 +48,19 @@ async def _not_found(_: Request, exc: LookupError) -> JSONResponse:
     return JSONResponse(status_code=status.HTTP_404_NOT_FOUND, content={"detail": str(exc)})
 
 
+async def _database_unavailable(_: Request, exc: DBAPIError) -> JSONResponse:
+    """A read needs the database; predictions do not (their traces are spooled meanwhile)."""
+    logger.warning("database unreachable for a read: %s", exc.orig)
+    return JSONResponse(
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        content={"detail": "the database is unreachable; predictions still work, retry reads"},
+        headers={"Retry-After": "5"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(UnknownEmployeeError, _not_found)
     app.add_exception_handler(UnknownPredictionError, _not_found)
+    for unreachable in UNREACHABLE:
+        app.add_exception_handler(unreachable, _database_unavailable)

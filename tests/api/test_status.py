@@ -5,19 +5,27 @@ from fastapi.testclient import TestClient
 
 from src.artifacts import LoadedModel
 from tests.api.conftest import AUTH
+from tests.conftest import EMPLOYEE_1
 
 
 def test_health_reports_ok_and_the_loaded_model(client: TestClient, shipped: LoadedModel) -> None:
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {
-        "status": "ok",
-        "model": {
-            "version": shipped.metadata["version"],
-            "source": "local",
-            "fallback_reason": "MODEL_REPO_ID is not set",
-        },
+    health = response.json()
+    assert health["status"] == "ok"
+    assert health["model"] == {
+        "version": shipped.metadata["version"],
+        "source": "local",
+        "fallback_reason": "MODEL_REPO_ID is not set",
     }
+    assert health["database"] == {"backend": "sqlite", "status": "ok", "spooled_traces": 0}
+
+
+def test_health_reports_the_latency_of_recent_predictions(client: TestClient) -> None:
+    client.post("/predict", json=EMPLOYEE_1, headers=AUTH)
+    latency = client.get("/health").json()["latency"]
+    assert latency["count"] >= 1
+    assert 0 < latency["p50_ms"] <= latency["p99_ms"]
 
 
 def test_model_route_serves_the_metadata(client: TestClient, shipped: LoadedModel) -> None:
@@ -49,10 +57,11 @@ def test_every_route_has_a_real_example_in_the_docs(
     url = path.replace("{id_employee}", "1")
     answered = client.request(method, url, headers=AUTH, **kwargs)
     assert answered.status_code == 200
-    assert _without_ids(answered.json()) == _without_ids(example)
+    assert _stable(answered.json()) == _stable(example)
 
 
-def _without_ids(body: dict) -> dict:
+def _stable(body: dict) -> dict:
+    """The body without what changes from one call to the next: ids, the latency window."""
     if "predictions" in body:
-        return {"predictions": [_without_ids(p) for p in body["predictions"]]}
-    return {k: v for k, v in body.items() if k != "prediction_id"}
+        return {"predictions": [_stable(p) for p in body["predictions"]]}
+    return {k: v for k, v in body.items() if k not in ("prediction_id", "latency")}

@@ -1,25 +1,39 @@
 """Public status routes: health for probes, the model card for people and other systems."""
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import State
 
 from src.artifacts import LoadedModel
+from src.service import PredictionService
 
 router = APIRouter(tags=["status"])
 
 
 def health_report(state: State) -> dict[str, Any]:
-    """`degraded` when a Hub model was configured but the bundled one had to be used."""
+    """`degraded` when a configured Hub model could not be used, or traces are waiting on local
+    disk for the database (unreachable, or just back and catching up)."""
     loaded: LoadedModel = state.model
-    degraded = state.settings.model_repo_id is not None and loaded.source != "hub"
-    model = {
-        "version": loaded.metadata["version"],
-        "source": loaded.source,
-        "fallback_reason": loaded.fallback_reason,
+    service: PredictionService = state.service
+    writer = service.writer.status()
+    model_fell_back = state.settings.model_repo_id is not None and loaded.source != "hub"
+    degraded = model_fell_back or not writer.reachable or writer.spooled > 0
+    return {
+        "status": "degraded" if degraded else "ok",
+        "model": {
+            "version": loaded.metadata["version"],
+            "source": loaded.source,
+            "fallback_reason": loaded.fallback_reason,
+        },
+        "database": {
+            "backend": service.writer.engine.dialect.name,
+            "status": "ok" if writer.reachable else "unreachable",
+            "spooled_traces": writer.spooled,
+        },
+        "latency": asdict(service.latency.summary()),
     }
-    return {"status": "degraded" if degraded else "ok", "model": model}
 
 
 def model_report(loaded: LoadedModel) -> dict[str, Any]:
@@ -29,7 +43,8 @@ def model_report(loaded: LoadedModel) -> dict[str, Any]:
 
 @router.get("/health")
 def health(request: Request) -> dict[str, Any]:
-    """Service status, the model in use and where it came from."""
+    """Service status: the model in use and where it came from, the trace database, and the
+    latency of the last 1,000 predictions (ms, p50 and p99, from receipt to committed trace)."""
     return health_report(request.app.state)
 
 

@@ -1,0 +1,177 @@
+"""A database outage never fails a prediction and never loses its trace: traces wait on local
+disk, `/health` says `degraded`, and they are written once the database is back."""
+
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from app import create_app
+from database.engine import create_database_engine, resolve_database_url
+from database.migrate import upgrade
+from database.models import ApiResponse, PredictionResult, Request
+from database.repository import CallTrace, add_model_version
+from database.spool import TraceSpool
+from database.writer import TraceWriter
+from src.artifacts import LoadedModel
+from tests.conftest import make_settings
+from tests.database.conftest import TOKEN
+from tests.database.private_postgres import PrivatePostgres, find_binaries
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def _trace(status_code: int = 401) -> CallTrace:
+    return CallTrace(
+        request_id=str(uuid.uuid4()),
+        source="api",
+        method="POST",
+        route="/predict",
+        client_key_hash=None,
+        received_at=datetime.now(UTC),
+        latency_ms=0.5,
+        status_code=status_code,
+        response_sha256="0" * 64,
+        response_body={"detail": "missing or invalid token"},
+        error="missing or invalid token",
+    )
+
+
+def _request_ids(engine: Engine) -> list[str]:
+    with Session(engine) as session:
+        return list(session.scalars(select(Request.id)))
+
+
+def _unreachable_url(db_url: str, tmp_path: Path) -> str:
+    if db_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'no-such-folder' / 'trace.db'}"
+    return "postgresql://postgres@127.0.0.1:9/nowhere"  # port 9 (discard): refused at once
+
+
+@pytest.fixture
+def migrated(engine: Engine, shipped: LoadedModel) -> Engine:
+    """The schema at head and the served model's row (id 1 in a fresh database)."""
+    upgrade(engine)
+    with Session(engine) as session, session.begin():
+        assert add_model_version(session, shipped.metadata, "local") == 1
+    return engine
+
+
+def test_unreachable_database_spools_the_group_and_replay_writes_it(
+    migrated: Engine, db_url: str, tmp_path: Path
+) -> None:
+    spool = TraceSpool(tmp_path / "spool")
+    down = create_database_engine(resolve_database_url(_unreachable_url(db_url, tmp_path)))
+    traces = [_trace(), _trace(422)]
+    TraceWriter(down, 1, spool).write(traces)
+    assert spool.count() == 2 and _request_ids(migrated) == []
+    writer = TraceWriter(migrated, 1, spool)
+    assert writer.replay() == 2
+    assert sorted(_request_ids(migrated)) == sorted(t.request_id for t in traces)
+    assert spool.count() == 0 and writer.status().reachable
+
+
+def test_replay_skips_a_group_that_was_stored_before_its_file_was_removed(
+    migrated: Engine, tmp_path: Path
+) -> None:
+    spool = TraceSpool(tmp_path / "spool")
+    stored, missing = _trace(), _trace()
+    writer = TraceWriter(migrated, 1, spool)
+    writer.write([stored])  # committed; then the process died before removing the file
+    spool.keep(1, [stored, missing])
+    assert writer.replay() == 1
+    assert sorted(_request_ids(migrated)) == sorted([stored.request_id, missing.request_id])
+
+
+def test_after_a_failure_writes_go_to_the_spool_until_replay_finds_the_database(
+    migrated: Engine, db_url: str, tmp_path: Path
+) -> None:
+    spool = TraceSpool(tmp_path / "spool")
+    down = create_database_engine(resolve_database_url(_unreachable_url(db_url, tmp_path)))
+    writer = TraceWriter(down, 1, spool)
+    writer.write([_trace()])
+    assert writer.status().reachable is False
+    writer.engine = migrated  # the database is back
+    writer.write([_trace()])  # still spooled: only replay probes the database again
+    assert spool.count() == 2 and _request_ids(migrated) == []
+    assert writer.replay() == 2 and writer.status().reachable
+
+
+def test_spool_keeps_whole_groups_only(tmp_path: Path) -> None:
+    spool = TraceSpool(tmp_path)
+    path = spool.keep(7, [_trace(), _trace()])
+    (tmp_path / ".interrupted.json.partial").write_bytes(b'{"model_vers')  # a crash mid-write
+    assert spool.groups() == [path] and spool.count() == 2
+    model_version_id, traces = spool.load(path)
+    assert model_version_id == 7 and [t.status_code for t in traces] == [401, 401]
+    assert traces[0].received_at.tzinfo is not None
+
+
+@pytest.fixture
+def server() -> Iterator[PrivatePostgres]:
+    binaries = find_binaries()
+    if binaries is None:
+        pytest.skip("no PostgreSQL installation to start a private server from")
+    server = PrivatePostgres(binaries)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
+def _wait_for(condition: Any, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+@pytest.mark.postgres
+def test_postgres_stopped_and_restarted_loses_no_prediction(
+    server: PrivatePostgres, tmp_path: Path, records: list[dict]
+) -> None:
+    settings = make_settings(
+        tmp_path, api_tokens=TOKEN, database_url=server.url, spool_retry_seconds=0.2
+    )
+    with TestClient(create_app(settings)) as client:
+        before = client.post("/predict", json=records[0], headers=AUTH).json()
+        server.stop()
+
+        during = [client.post("/predict", json=r, headers=AUTH) for r in records[1:4]]
+        batch = client.post("/predict/batch", json={"employees": records[4:9]}, headers=AUTH)
+        rejected = client.post("/predict", json=records[0])  # no token: 401, recorded too
+        read = client.get("/predictions", headers=AUTH)
+        health = client.get("/health").json()
+
+        assert [r.status_code for r in during] == [200, 200, 200]
+        assert (batch.status_code, rejected.status_code, read.status_code) == (200, 401, 503)
+        assert health["status"] == "degraded"
+        assert health["database"] == {
+            "backend": "postgresql",
+            "status": "unreachable",
+            # 3 singles, 1 batch, the 401 and the 503 (the test client returns once the
+            # recorder has written them; a real server answers before)
+            "spooled_traces": 6,
+        }
+
+        server.start()
+        _wait_for(lambda: client.get("/health").json()["status"] == "ok")
+
+    answered = [before, *(r.json() for r in during), *batch.json()["predictions"]]
+    engine = create_database_engine(resolve_database_url(server.url))
+    with Session(engine) as session:
+        stored = list(session.scalars(select(PredictionResult.id)))
+        statuses = sorted(session.scalars(select(Request.status_code)))
+        responses = session.scalar(select(func.count()).select_from(ApiResponse))
+    engine.dispose()
+    assert sorted(stored) == sorted(p["prediction_id"] for p in answered)
+    assert statuses == [200] * 5 + [401, 503]
+    assert responses == 7
