@@ -1,10 +1,11 @@
 """Load benchmark of `POST /predict`: `python -m bench.load [--database-url URL]`.
 
 Starts, each in its own uvicorn process on loopback: a bare FastAPI endpoint, the service with
-its trace writer disabled (the unlogged baseline, built here only), and the service as it runs,
+tracing cut off (the unlogged baseline, built here only), and the service as it runs,
 tracing every prediction to the database (a fresh SQLite file unless --database-url is given).
 Drives each from this process at concurrency 1 and 16 with keep-alive HTTP/1.1 connections and
-prints requests/s, p50/p99 latency, and the ratios measured in the same run.
+prints requests/s, p50/p99 latency, and the ratios measured in the same run. All three servers
+run at once and are measured in interleaved rounds; the ratio is the median of the rounds'.
 """
 
 import argparse
@@ -17,8 +18,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from sqlalchemy import make_url
@@ -32,8 +34,10 @@ SERVICE = (
 )
 SERVERS = {
     "bare FastAPI endpoint": "from bench.bare_app import create_bare_app as make; app = make()",
+    # The same service with tracing cut where it starts: no trace rows built, nothing written.
     "service, unlogged": (
-        "import database.writer as w; w.TraceWriter.write = lambda self, traces: None; " + SERVICE
+        "import src.service as s; s.PredictionService._write = lambda self, items: [None] * "
+        "len(items); " + SERVICE
     ),
     "service, logged": SERVICE,
 }
@@ -106,29 +110,47 @@ async def _drive(port: int, concurrency: int, seconds: float) -> tuple[float, fl
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5.0, help="per measurement")
+    parser.add_argument("--seconds", type=float, default=2.0, help="per measurement")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp dir")
     args = parser.parse_args(argv)
     scratch = tempfile.mkdtemp()
     database_url = args.database_url or f"sqlite:///{Path(scratch) / 'bench.db'}"
     print(f"database: {make_url(database_url).render_as_string(hide_password=True)}")
-    results: dict[tuple[str, int], float] = {}
-    for name, setup in SERVERS.items():
-        port = _free_port()
-        with _server(setup, port, database_url):
+    ports = {name: _free_port() for name in SERVERS}
+    runs: dict[tuple[str, int], list[tuple[float, float, float]]] = defaultdict(list)
+    with ExitStack() as servers:
+        for name, setup in SERVERS.items():
+            servers.enter_context(_server(setup, ports[name], database_url))
+        # Rounds alternate the servers, so a slow spell of this shared machine hits all of
+        # them, and each round gives its own ratio.
+        for _ in range(args.rounds):
             for concurrency in args.concurrency:
-                rps, p50, p99 = asyncio.run(_drive(port, concurrency, args.seconds))
-                results[name, concurrency] = rps
-                latency = f"p50 {p50:6.2f} ms   p99 {p99:6.2f} ms"
-                print(f"{name:<22} c={concurrency:<3} {rps:8.0f} req/s   {latency}")
-    for concurrency in args.concurrency:
-        bare = results["bare FastAPI endpoint", concurrency]
-        unlogged = results["service, unlogged", concurrency]
-        logged = results["service, logged", concurrency]
+                for name in SERVERS:
+                    runs[name, concurrency].append(
+                        asyncio.run(_drive(ports[name], concurrency, args.seconds))
+                    )
+    _report(runs, args.concurrency)
+
+
+def _report(
+    runs: dict[tuple[str, int], list[tuple[float, float, float]]], levels: list[int]
+) -> None:
+    for (name, concurrency), measured in runs.items():
+        rps, p50, p99 = (statistics.median(column) for column in zip(*measured, strict=True))
+        latency = f"p50 {p50:6.2f} ms   p99 {p99:6.2f} ms"
+        print(f"{name:<22} c={concurrency:<3} {rps:8.0f} req/s   {latency}   (medians)")
+    for concurrency in levels:
+        bare, unlogged, logged = (
+            [rps for rps, _, _ in runs[name, concurrency]] for name in SERVERS
+        )
+        of_bare = statistics.median(u / b for u, b in zip(unlogged, bare, strict=True))
+        ratios = [lo / u for lo, u in zip(logged, unlogged, strict=True)]
+        spread = f"rounds {min(ratios):.0%}..{max(ratios):.0%}"
         print(
-            f"c={concurrency}: unlogged = {unlogged / bare:.0%} of bare; "
-            f"logged = {logged / unlogged:.0%} of unlogged"
+            f"c={concurrency}: unlogged = {of_bare:.0%} of bare; "
+            f"logged = {statistics.median(ratios):.0%} of unlogged ({spread})"
         )
 
 
