@@ -128,8 +128,15 @@ class PredictionService:
 
     def predict_untraced(self, records: Sequence[BaseModel]) -> list[Prediction]:
         """Scores without a trace: for examples in the docs, never for an answer to a caller."""
-        bodies, _ = self._score([record.model_dump() for record in records])
+        bodies, _ = self.score_untraced(records)
         return [Prediction.model_validate(body) for body in bodies]
+
+    def score_untraced(
+        self, records: Sequence[BaseModel]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The bodies and the engineered feature rows a traced call would store, unstored."""
+        bodies, columns = self._score([record.model_dump() for record in records])
+        return bodies, _feature_rows(columns)
 
     async def _traced(self, job: _Job) -> Answer:
         scored = await self._scoring.submit(job)
@@ -183,8 +190,6 @@ def _prediction_trace(
     content: bytes,
 ) -> CallTrace:
     call = job.call
-    names = list(columns)
-    rows = zip(*(columns[name].tolist() for name in names), strict=True)
     return CallTrace(
         request_id=call.request_id,
         source=call.source,
@@ -196,9 +201,16 @@ def _prediction_trace(
         status_code=200,
         response_sha256=hashlib.sha256(content).hexdigest(),
         inputs=payloads,
-        features=[dict(zip(names, row, strict=True)) for row in rows],
+        features=_feature_rows(columns),
         predictions=bodies,
     )
+
+
+def _feature_rows(columns: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    """Feature columns -> one JSON-ready dict per employee, as the `features` table stores them."""
+    names = list(columns)
+    rows = zip(*(columns[name].tolist() for name in names), strict=True)
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def _json_object(content: bytes) -> dict[str, Any] | None:

@@ -60,6 +60,33 @@ def test_every_route_has_a_real_example_in_the_docs(
     assert _stable(answered.json()) == _stable(example)
 
 
+def test_history_examples_in_the_docs_are_what_a_prediction_leaves(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    employee = paths["/predict"]["post"]["requestBody"]["content"]["application/json"]["example"]
+    page_example, trace_example = (
+        paths[path]["get"]["responses"]["200"]["content"]["application/json"]["example"]
+        for path in ("/predictions", "/predictions/{prediction_id}")
+    )
+    prediction_id = client.post("/predict", json=employee, headers=AUTH).json()["prediction_id"]
+
+    page = client.get("/predictions", params={"page_size": 1}, headers=AUTH).json()
+    trace = client.get(f"/predictions/{prediction_id}", headers=AUTH).json()
+
+    assert _of_now(page["items"][0]) == _of_now(page_example["items"][0])
+    assert _of_now(trace) == _of_now(trace_example)
+
+
+def _of_now(body: dict) -> dict:
+    """A history view without what belongs to one call: its ids, times, latency and hash."""
+    moment = {"prediction_id", "request_id", "created_at", "received_at", "sent_at"}
+    moment |= {"latency_ms", "body_sha256"}
+    return {
+        key: _of_now(value) if isinstance(value, dict) else value
+        for key, value in body.items()
+        if key not in moment
+    }
+
+
 def _stable(body: dict) -> dict:
     """The body without what changes from one call to the next: ids, the latency window."""
     if "predictions" in body:
