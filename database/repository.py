@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, insert, select
 from sqlalchemy.orm import Session
 
+from database.bulk import insert_rows
 from database.models import (
     ApiResponse,
-    Base,
     Employee,
     EmployeeInput,
     Feature,
@@ -17,6 +17,7 @@ from database.models import (
     PredictionResult,
     Request,
     new_id,
+    utc_now,
 )
 from src.schemas import prediction_body
 
@@ -56,7 +57,8 @@ def list_employee_ids(session: Session) -> set[int]:
 
 def add_employees(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """Bulk insert of employee rows (`id_employee`, `record`, `a_quitte_l_entreprise`)."""
-    _insert(connection, Employee, rows)
+    if rows:  # an empty executemany is an error
+        connection.execute(insert(Employee.__table__), rows)
 
 
 def add_model_version(session: Session, metadata: dict[str, Any], source: str) -> int:
@@ -78,11 +80,12 @@ def add_model_version(session: Session, metadata: dict[str, Any], source: str) -
 
 
 def add_call_traces(connection: Connection, traces: list[CallTrace], model_version_id: int) -> None:
-    """Insert the rows of many traces with one bulk statement per table.
+    """Insert the rows of many traces with one bulk statement per table (see `database.bulk`).
 
-    Core statements on a connection, not ORM objects, and ids made here, not returned by the
-    database: the trace is written on every request, and both cost more than the database.
+    Ids and times are made here, not by the database: nothing has to be read back, and the
+    rows are the same whichever path inserts them.
     """
+    now = utc_now()
     inputs = [
         (new_id(), trace.request_id, position, payload)
         for trace in traces
@@ -91,54 +94,51 @@ def add_call_traces(connection: Connection, traces: list[CallTrace], model_versi
     input_ids = [input_id for input_id, *_ in inputs]
     features = [row for trace in traces for row in trace.features]
     predictions = [row for trace in traces for row in trace.predictions]
-    _insert(connection, Request, [_request_row(trace) for trace in traces])
-    _insert(
+    employee_inputs = [
+        {
+            "id": input_id,
+            "request_id": request_id,
+            "position": position,
+            "id_employee": payload.get("id_employee"),
+            "payload": payload,
+        }
+        for input_id, request_id, position, payload in inputs
+    ]
+    results = [
+        {
+            "id": p["prediction_id"],
+            "input_id": input_id,
+            "model_version_id": model_version_id,
+            "created_at": now,
+            "probability": p["probability"],
+            "label": p["prediction"],
+            "threshold": p["threshold"],
+            "risk_level": p["risk_level"],
+            "explanation": {"factors": p["explanation"]},
+        }
+        for input_id, p in zip(input_ids, predictions, strict=True)
+    ]
+    responses = [
+        {
+            "request_id": trace.request_id,
+            "status_code": trace.status_code,
+            "body_sha256": trace.response_sha256,
+            "body": trace.response_body,
+            "sent_at": now,
+        }
+        for trace in traces
+    ]
+    insert_rows(
         connection,
-        EmployeeInput,
         [
-            {
-                "id": input_id,
-                "request_id": request_id,
-                "position": position,
-                "id_employee": payload.get("id_employee"),
-                "payload": payload,
-            }
-            for input_id, request_id, position, payload in inputs
-        ],
-    )
-    _insert(
-        connection,
-        Feature,
-        [{"input_id": i, "values": v} for i, v in zip(input_ids, features, strict=True)],
-    )
-    _insert(
-        connection,
-        PredictionResult,
-        [
-            {
-                "id": p["prediction_id"],
-                "input_id": input_id,
-                "model_version_id": model_version_id,
-                "probability": p["probability"],
-                "label": p["prediction"],
-                "threshold": p["threshold"],
-                "risk_level": p["risk_level"],
-                "explanation": {"factors": p["explanation"]},
-            }
-            for input_id, p in zip(input_ids, predictions, strict=True)
-        ],
-    )
-    _insert(
-        connection,
-        ApiResponse,
-        [
-            {
-                "request_id": trace.request_id,
-                "status_code": trace.status_code,
-                "body_sha256": trace.response_sha256,
-                "body": trace.response_body,
-            }
-            for trace in traces
+            (Request.__table__, [_request_row(trace) for trace in traces]),
+            (EmployeeInput.__table__, employee_inputs),
+            (
+                Feature.__table__,
+                [{"input_id": i, "values": v} for i, v in zip(input_ids, features, strict=True)],
+            ),
+            (PredictionResult.__table__, results),
+            (ApiResponse.__table__, responses),
         ],
     )
 
@@ -161,11 +161,6 @@ def list_stored_request_ids(connection: Connection, request_ids: list[str]) -> s
     """Which of these requests are stored already (a spooled trace may have been)."""
     found = connection.scalars(select(Request.id).where(Request.id.in_(request_ids)))
     return set(found)
-
-
-def _insert(connection: Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    if rows:  # a rejected call has no inputs; an empty executemany is an error
-        connection.execute(insert(model.__table__), rows)
 
 
 @dataclass(frozen=True)

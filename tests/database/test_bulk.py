@@ -1,0 +1,109 @@
+"""Bulk inserts: SQLAlchemy Core on SQLite, one pipelined round trip on PostgreSQL; the same
+rows and the same exceptions either way."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from database.bulk import insert_rows
+from database.engine import create_database_engine, resolve_database_url
+from database.migrate import upgrade
+from database.models import ApiResponse, Request, new_id
+
+
+def _request(request_id: str) -> dict:
+    return {
+        "id": request_id,
+        "received_at": datetime(2026, 11, 23, 8, 0, tzinfo=UTC),
+        "source": "api",
+        "method": "POST",
+        "route": "/predict",
+        "status_code": 200,
+        "latency_ms": 1.5,
+        "client_key_hash": None,
+        "error": None,
+    }
+
+
+def _response(request_id: str, body: dict | None) -> dict:
+    return {
+        "request_id": request_id,
+        "status_code": 200,
+        "body_sha256": "0" * 64,
+        "body": body,
+        "sent_at": datetime(2026, 11, 23, 9, 0, tzinfo=UTC),
+    }
+
+
+def test_rows_of_several_tables_are_stored_with_their_types(engine: Engine) -> None:
+    upgrade(engine)
+    ids = [new_id(), new_id()]
+    with engine.begin() as connection:
+        insert_rows(
+            connection,
+            [
+                (Request.__table__, [_request(i) for i in ids]),
+                (
+                    ApiResponse.__table__,
+                    [_response(ids[0], {"detail": "é"}), _response(ids[1], None)],
+                ),
+            ],
+        )
+    with engine.connect() as connection:
+        stored = connection.execute(select(ApiResponse).order_by(ApiResponse.sent_at)).all()
+        received = connection.scalars(select(Request.received_at)).all()
+    assert {row.request_id for row in stored} == set(ids)
+    assert sorted((row.body or {}).get("detail", "") for row in stored) == ["", "é"]
+    assert received == [datetime(2026, 11, 23, 8, 0, tzinfo=UTC)] * 2
+
+
+def test_a_failed_statement_stores_nothing_of_the_transaction(engine: Engine) -> None:
+    upgrade(engine)
+    request_id = new_id()
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        insert_rows(
+            connection,
+            [
+                (Request.__table__, [_request(request_id)]),
+                (ApiResponse.__table__, [_response(new_id(), None)]),  # no such request
+            ],
+        )
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Request)) == 0
+
+
+def test_tables_without_rows_are_skipped(engine: Engine) -> None:
+    upgrade(engine)
+    with engine.begin() as connection:
+        insert_rows(connection, [(Request.__table__, []), (ApiResponse.__table__, [])])
+
+
+def test_rows_must_give_every_column_with_a_default(engine: Engine) -> None:
+    upgrade(engine)
+    request_id = new_id()
+    row = _response(request_id, None)
+    del row["sent_at"]
+    with pytest.raises(ValueError, match="sent_at"), engine.begin() as connection:
+        insert_rows(connection, [(Request.__table__, [_request(request_id)])])
+        insert_rows(connection, [(ApiResponse.__table__, [row])])
+
+
+@pytest.mark.postgres
+def test_a_lost_connection_is_sqlalchemys_error_and_leaves_the_pool(
+    postgres_url: str | None,
+) -> None:
+    if postgres_url is None:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    engine = create_database_engine(resolve_database_url(postgres_url))
+    upgrade(engine)
+    with engine.connect() as connection:
+        pid = connection.scalar(text("select pg_backend_pid()"))
+        connection.commit()
+        with engine.connect() as other:
+            other.execute(text("select pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(OperationalError):
+            insert_rows(connection, [(Request.__table__, [_request(new_id())])])
+        assert connection.invalidated
+    engine.dispose()
