@@ -2,13 +2,19 @@
 
 import asyncio
 import gc
+import json
 import logging
+import os
 import secrets
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
+import gradio as gr
 import uvicorn
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -27,6 +33,8 @@ from src.artifacts import LoadedModel, load_model
 from src.config import PROJECT_ROOT, Settings
 from src.prediction import Predictor
 from src.service import PredictionService
+from src.ui.backend import UiBackend
+from src.ui.blocks import build_ui
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +115,29 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(employees.router)
     app.include_router(history.router)
     install_examples(app, PROJECT_ROOT / "data")
+    _mount_ui(app, settings)
     return app
+
+
+def _mount_ui(app: FastAPI, settings: Settings) -> None:
+    """The Gradio UI at /ui/ (and / redirects there), mounted before the server starts."""
+    defaults = json.loads((PROJECT_ROOT / "data" / "sample_employee.json").read_text("utf-8"))
+    downloads = Path(tempfile.gettempdir()) / f"futurisys-ui-{os.getpid()}"
+    demo = build_ui(UiBackend(app.state, downloads), defaults)
+    gr.mount_gradio_app(
+        app,
+        demo,
+        path="/ui",
+        run_history=False,  # HR data must not be kept in browsers
+        ssr_mode=False,
+        footer_links=["api"],
+        max_file_size=settings.ui_max_upload_bytes,
+        mcp_server=False,
+    )
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/ui/")
 
 
 def main() -> None:

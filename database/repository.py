@@ -55,6 +55,16 @@ def list_employee_ids(session: Session) -> set[int]:
     return set(session.scalars(select(Employee.id_employee)))
 
 
+def list_employees(session: Session) -> list[tuple[int, dict[str, Any], bool]]:
+    """Every stored employee: id, canonical record and whether they left, by id."""
+    rows = session.execute(
+        select(Employee.id_employee, Employee.record, Employee.a_quitte_l_entreprise).order_by(
+            Employee.id_employee
+        )
+    )
+    return [(row.id_employee, row.record, row.a_quitte_l_entreprise) for row in rows]
+
+
 def add_employees(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """Bulk insert of employee rows (`id_employee`, `record`, `a_quitte_l_entreprise`)."""
     if rows:  # an empty executemany is an error

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
         default=None, description="comma-separated bearer tokens; several allow rotation"
     )
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, description="413 beyond")
+    ui_max_upload_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="largest CSV the UI accepts"
+    )
 
     models_dir: Path = Field(default=PROJECT_ROOT / "models", description="bundled artifact")
     model_repo_id: str | None = Field(default=None, description="Hub model repo, e.g. org/name")

@@ -10,21 +10,10 @@ from sqlalchemy.exc import DBAPIError
 
 from database.writer import UNREACHABLE
 from src.errors import UnknownEmployeeError, UnknownPredictionError
-from src.fields import FIELDS_BY_NAME
+from src.field_errors import describe_error
 from src.schemas import MAX_BATCH_SIZE
 
 logger = logging.getLogger(__name__)
-
-
-def _field_error(error: dict[str, Any]) -> dict[str, str]:
-    if error["type"] == "json_invalid":
-        return {"field": "body", "message": f"malformed JSON: {error['ctx']['error']}"}
-    location = [str(part) for part in error["loc"] if part != "body"]
-    described = {"field": ".".join(location) or "body", "message": error["msg"]}
-    spec = FIELDS_BY_NAME.get(location[-1]) if location else None
-    if spec is not None:
-        described["allowed"] = spec.describe_allowed()
-    return described
 
 
 def _is_oversized_batch(error: dict[str, Any]) -> bool:
@@ -40,7 +29,7 @@ async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResp
         )
     return JSONResponse(
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        content={"detail": "invalid request", "errors": [_field_error(e) for e in errors]},
+        content={"detail": "invalid request", "errors": [describe_error(e) for e in errors]},
     )
 
 

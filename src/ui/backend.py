@@ -1,0 +1,188 @@
+"""What the UI's handlers do, apart from the widgets: the same service calls as the REST API,
+in-process, traced with source `ui`, and the same validation.
+
+Every Gradio event is a public HTTP endpoint, so each handler here is written like a route:
+inputs validated, a rejected prediction recorded with its 422 like the API's, database
+outages turned into a message rather than a stack trace.
+"""
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import gradio as gr
+import orjson
+import pandas as pd
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import State
+
+from database.repository import (
+    PredictionFilter,
+    get_employee,
+    get_prediction_trace,
+    list_employees,
+    list_predictions,
+)
+from database.writer import UNREACHABLE
+from src.errors import UnknownEmployeeError
+from src.field_errors import describe_error
+from src.fields import FIELDS_BY_NAME
+from src.schemas import EmployeeRecord, Prediction
+from src.service import Answer, Call, PredictionService
+from src.ui.batch import BatchFileError, ParsedBatch, parse_batch, results_frame, write_scored_csv
+
+HISTORY_ROWS = 100
+DOWNLOADS_KEPT_SECONDS = 3600.0
+
+
+class UiBackend:
+    """Built with the app; reads the service and engine from the app state at call time,
+    since the lifespan builds them after the UI is mounted."""
+
+    def __init__(self, state: State, downloads_dir: Path) -> None:
+        self._state = state
+        self.downloads_dir = downloads_dir
+
+    @property
+    def service(self) -> PredictionService:
+        return self._state.service
+
+    @cached_property
+    def feature_labels(self) -> dict[str, str]:
+        return {f["name"]: f["label"] for f in self._state.model.metadata["features"]}
+
+    @cached_property
+    def employees(self) -> list[tuple[int, dict[str, Any], bool]]:
+        """The stored employees, read once: the loader only ever adds the same 1,470."""
+        with _database(), Session(self._state.engine) as session:
+            return list_employees(session)
+
+    def model(self) -> tuple[dict[str, Any], str, str | None]:
+        loaded = self._state.model
+        return loaded.metadata, loaded.source, loaded.fallback_reason
+
+    async def predict_form(self, values: dict[str, object]) -> Prediction:
+        call = _call("/ui/predict")
+        try:
+            record = EmployeeRecord(**values)
+        except ValidationError as err:
+            raise await self._rejected(call, err) from err
+        return (await self.service.predict_one(record, call)).predictions[0]
+
+    async def predict_employee(self, id_employee: int) -> Prediction:
+        try:
+            answer = await self.service.predict_employee(id_employee, _call("/ui/employee"))
+        except UnknownEmployeeError as err:
+            raise gr.Error(f"Salarié inconnu : n° {id_employee}.") from err
+        return answer.predictions[0]
+
+    async def compare(
+        self, id_employee: int, before: dict[str, Any], after: dict[str, Any]
+    ) -> tuple[Prediction, Prediction]:
+        """The employee as they are and the scenario, scored in one traced call."""
+        call = _call("/ui/simulation")
+        try:
+            records = [
+                EmployeeRecord(**before, id_employee=id_employee),
+                EmployeeRecord(**after, id_employee=id_employee),
+            ]
+        except ValidationError as err:
+            raise await self._rejected(call, err) from err
+        answer = await self.service.predict_many(records, call)
+        first, second = answer.predictions
+        return first, second
+
+    def employee(self, id_employee: int) -> tuple[dict[str, Any], bool]:
+        with _database(), Session(self._state.engine) as session:
+            employee = get_employee(session, id_employee)
+        if employee is None:
+            raise gr.Error(f"Salarié inconnu : n° {id_employee}.")
+        return employee.record, employee.a_quitte_l_entreprise
+
+    async def score_batch(self, content: bytes) -> tuple[ParsedBatch, list[Prediction]]:
+        """Every row valid or nothing scored; a rejected file is recorded like a 422."""
+        call = _call("/ui/batch")
+        try:
+            parsed = parse_batch(content)
+        except BatchFileError as err:
+            body = {"detail": str(err), "errors": err.errors.to_dict("records")}
+            await self._record_rejection(call, body)
+            raise
+        answer: Answer = await self.service.predict_many(parsed.records, call)
+        return parsed, answer.predictions
+
+    def scored_results(
+        self, parsed: ParsedBatch, predictions: list[Prediction]
+    ) -> tuple[pd.DataFrame, Path]:
+        path = write_scored_csv(parsed, predictions, self.downloads_dir, DOWNLOADS_KEPT_SECONDS)
+        return results_frame(parsed, predictions, self.feature_labels), path
+
+    def history(
+        self,
+        source: Literal["api", "ui"] | None,
+        label: Literal["Part", "Reste"] | None,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> list[dict[str, Any]]:
+        filters = PredictionFilter(since, until, label, source, None)
+        with _database(), Session(self._state.engine) as session:
+            rows, _ = list_predictions(session, filters, HISTORY_ROWS, 0)
+        return rows
+
+    def trace(self, prediction_id: str) -> dict[str, Any]:
+        with _database(), Session(self._state.engine) as session:
+            trace = get_prediction_trace(session, prediction_id.strip())
+        if trace is None:
+            raise gr.Error(f"Aucune prédiction n'a l'identifiant {prediction_id}.")
+        return trace
+
+    async def _rejected(self, call: Call, err: ValidationError) -> gr.Error:
+        """Records the call as the API would a 422; returns what to show HR."""
+        errors = [describe_error(error) for error in err.errors()]
+        await self._record_rejection(call, {"detail": "invalid request", "errors": errors})
+        return gr.Error("Saisie invalide — " + " ; ".join(_readable(e) for e in errors))
+
+    async def _record_rejection(self, call: Call, body: dict[str, Any]) -> None:
+        content = orjson.dumps(body, default=str)
+        await self.service.record_call(call, 422, hashlib.sha256(content).hexdigest(), content)
+
+
+def _readable(error: dict[str, str]) -> str:
+    """A field error in the form's words: its French label, pydantic's prefix dropped."""
+    spec = FIELDS_BY_NAME.get(error["field"])
+    where = spec.label if spec else "Saisie" if error["field"] == "body" else error["field"]
+    message = error["message"].removeprefix("Value error, ")
+    allowed = f" (autorisé : {error['allowed']})" if "allowed" in error else ""
+    return f"{where} : {message}{allowed}"
+
+
+def employee_id(chosen: object) -> int:
+    """The id picked or typed in an employee dropdown; a clear message for anything else."""
+    if chosen in (None, ""):
+        raise gr.Error("Choisissez d'abord un salarié.")
+    try:
+        return int(str(chosen).strip())
+    except ValueError:
+        raise gr.Error(f"« {chosen} » n'est pas un numéro de salarié.") from None
+
+
+def _call(route: str) -> Call:
+    return Call(source="ui", method="POST", route=route)
+
+
+@contextmanager
+def _database() -> Iterator[None]:
+    """An unreachable database becomes a message for the user: reads need it, predictions do
+    not (their traces are spooled meanwhile)."""
+    try:
+        yield
+    except UNREACHABLE as err:
+        raise gr.Error(
+            "La base de données est injoignable : les prédictions fonctionnent, "
+            "l'historique et les salariés reviendront avec elle."
+        ) from err

@@ -1,0 +1,143 @@
+"""Batch scoring from a CSV file: read and validate it whole, report every bad cell, and turn
+the answers into a table sorted by risk and a scored CSV.
+
+A file with one bad row is rejected whole, so nothing of it is scored or stored: HR gets the
+list of what to fix, not half a result.
+"""
+
+import csv
+import io
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from pydantic import ValidationError
+
+from src.field_errors import describe_error
+from src.fields import FIELDS, Kind
+from src.schemas import MAX_BATCH_SIZE, EmployeeRecord, Prediction
+
+COLUMNS = tuple(spec.name for spec in FIELDS)
+OPTIONAL_COLUMNS = ("id_employee",)
+MAX_REPORTED_ERRORS = 200
+ERROR_COLUMNS = ["ligne", "champ", "erreur", "valeurs autorisées"]
+RESULT_COLUMNS = [
+    "ligne",
+    "id_employee",
+    "prédiction",
+    "probabilité",
+    "niveau de risque",
+    "principaux facteurs",
+    "prediction_id",
+]
+#: Flags as spreadsheets write them, besides the extracts' Oui/Non.
+_FLAGS = {"true": True, "false": False, "vrai": True, "faux": False, "1": True, "0": False}
+_FLAG_FIELDS = tuple(spec.name for spec in FIELDS if spec.kind is Kind.BOOLEAN)
+
+
+class BatchFileError(ValueError):
+    """The file cannot be scored; `errors` lists what to fix (one row per bad cell)."""
+
+    def __init__(self, message: str, errors: pd.DataFrame | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors if errors is not None else pd.DataFrame(columns=ERROR_COLUMNS)
+
+
+@dataclass(frozen=True)
+class ParsedBatch:
+    frame: pd.DataFrame  # the file as read, every cell a string
+    records: list[EmployeeRecord]
+
+
+def parse_batch(content: bytes) -> ParsedBatch:
+    """The file's rows as validated records; raises BatchFileError with every problem found."""
+    try:
+        text = content.decode("utf-8-sig")
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+        frame = pd.read_csv(
+            io.StringIO(text), sep=dialect.delimiter, dtype=str, keep_default_na=False
+        )
+    except (UnicodeDecodeError, csv.Error, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise BatchFileError(f"fichier illisible : un CSV UTF-8 est attendu ({err})") from err
+    frame.columns = [str(column).strip() for column in frame.columns]
+    missing = [column for column in COLUMNS if column not in frame.columns]
+    unknown = [c for c in frame.columns if c not in COLUMNS and c not in OPTIONAL_COLUMNS]
+    if missing or unknown:
+        parts = [f"colonnes manquantes : {', '.join(missing)}"] if missing else []
+        parts += [f"colonnes inconnues : {', '.join(unknown)}"] if unknown else []
+        raise BatchFileError(" ; ".join(parts))
+    if frame.empty:
+        raise BatchFileError("le fichier ne contient aucune ligne")
+    if len(frame) > MAX_BATCH_SIZE:
+        raise BatchFileError(f"{len(frame)} lignes : un lot en compte au plus {MAX_BATCH_SIZE}")
+    records, problems = [], []
+    for line, row in enumerate(frame.to_dict("records"), start=2):  # line 1 is the header
+        values = {key: value for key, value in row.items() if value != "" or key in COLUMNS}
+        for name in _FLAG_FIELDS:
+            values[name] = _FLAGS.get(values[name].strip().lower(), values[name])
+        try:
+            records.append(EmployeeRecord(**values))
+        except ValidationError as err:
+            problems += [_problem(line, describe_error(error)) for error in err.errors()]
+    if problems:
+        report = pd.DataFrame(problems[:MAX_REPORTED_ERRORS], columns=ERROR_COLUMNS)
+        raise BatchFileError(
+            f"{len(problems)} erreur(s) dans le fichier : rien n'a été prédit ni enregistré",
+            report,
+        )
+    return ParsedBatch(frame, records)
+
+
+def _problem(line: int, described: dict[str, str]) -> dict[str, object]:
+    return {
+        "ligne": line,
+        "champ": described["field"],
+        "erreur": described["message"],
+        "valeurs autorisées": described.get("allowed", ""),
+    }
+
+
+def results_frame(
+    parsed: ParsedBatch, predictions: list[Prediction], labels: dict[str, str]
+) -> pd.DataFrame:
+    """One row per employee, the riskiest first; `ligne` is the line in the uploaded file."""
+    rows = [
+        {
+            "ligne": line,
+            "id_employee": record.id_employee,
+            "prédiction": prediction.prediction,
+            "probabilité": round(prediction.probability, 4),
+            "niveau de risque": prediction.risk_level,
+            "principaux facteurs": ", ".join(
+                labels.get(f.feature, f.feature) for f in prediction.explanation[:3]
+            ),
+            "prediction_id": prediction.prediction_id,
+        }
+        for line, record, prediction in zip(
+            range(2, len(predictions) + 2), parsed.records, predictions, strict=True
+        )
+    ]
+    frame = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"id_employee": "Int64"})
+    return frame.sort_values("probabilité", ascending=False, kind="stable")
+
+
+def write_scored_csv(
+    parsed: ParsedBatch, predictions: list[Prediction], directory: Path, keep_seconds: float
+) -> Path:
+    """The uploaded rows with the answers appended, in the file's order; older downloads in
+    `directory` are removed, so the folder holds only recent results."""
+    directory.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in directory.glob("*.csv"):
+        if now - old.stat().st_mtime > keep_seconds:
+            old.unlink(missing_ok=True)
+    scored = parsed.frame.assign(
+        prediction=[p.prediction for p in predictions],
+        probabilite=[round(p.probability, 6) for p in predictions],
+        niveau_risque=[p.risk_level for p in predictions],
+        prediction_id=[p.prediction_id for p in predictions],
+    )
+    path = directory / f"predictions-{predictions[0].prediction_id}.csv"
+    scored.to_csv(path, index=False)
+    return path

@@ -1,0 +1,112 @@
+"""Batch files: read whole, every bad cell reported with its line, answers sorted by risk."""
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from src.schemas import MAX_BATCH_SIZE, Prediction
+from src.ui.batch import BatchFileError, parse_batch, results_frame, write_scored_csv
+from tests.conftest import EMPLOYEE_1
+
+
+def _csv(rows: list[dict], delimiter: str = ",") -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter=delimiter)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _prediction(prediction_id: str, probability: float) -> Prediction:
+    return Prediction(
+        prediction_id=prediction_id,
+        prediction="Part" if probability >= 0.3 else "Reste",
+        probability=probability,
+        threshold=0.3,
+        risk_level="élevé" if probability >= 0.3 else "faible",
+        model_version="1.0.0",
+        explanation=[{"feature": "heures_supplementaires", "contribution": 1.0}],
+    )
+
+
+def test_a_valid_file_gives_one_record_per_row_in_order() -> None:
+    rows = [EMPLOYEE_1, {**EMPLOYEE_1, "age": 30}]
+    parsed = parse_batch(_csv(rows))
+    assert [record.age for record in parsed.records] == [41, 30]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"), [("Oui", True), ("Non", False), ("true", True), ("FALSE", False)]
+)
+def test_flags_are_read_as_the_extracts_and_spreadsheets_write_them(
+    cell: str, expected: bool
+) -> None:
+    parsed = parse_batch(_csv([{**EMPLOYEE_1, "heures_supplementaires": cell}]))
+    assert parsed.records[0].heures_supplementaires is expected
+
+
+def test_semicolons_percent_signs_and_an_id_column_are_accepted() -> None:
+    row = {"id_employee": "7", **EMPLOYEE_1, "augmentation_salaire_precedente": "11 %"}
+    parsed = parse_batch(_csv([row], delimiter=";"))
+    assert parsed.records[0].id_employee == 7
+    assert parsed.records[0].augmentation_salaire_precedente == 11
+
+
+def test_every_bad_cell_is_reported_with_its_line_and_what_is_allowed() -> None:
+    rows = [EMPLOYEE_1, {**EMPLOYEE_1, "genre": "X"}, {**EMPLOYEE_1, "age": "", "genre": "Z"}]
+    with pytest.raises(BatchFileError, match="3 erreur") as caught:
+        parse_batch(_csv(rows))
+    report = caught.value.errors.to_dict("records")
+    assert [(r["ligne"], r["champ"]) for r in report] == [(3, "genre"), (4, "age"), (4, "genre")]
+    assert report[0]["valeurs autorisées"] == "F, M"
+
+
+def test_missing_and_unknown_columns_are_named() -> None:
+    row = {key: value for key, value in EMPLOYEE_1.items() if key != "age"} | {"salaire": 1}
+    with pytest.raises(BatchFileError, match="manquantes : age ; colonnes inconnues : salaire"):
+        parse_batch(_csv([row]))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("é".encode("latin-1") * 10, "illisible"),
+        (b"", "illisible"),
+        (_csv([EMPLOYEE_1]).split(b"\n")[0] + b"\n", "aucune ligne"),
+    ],
+)
+def test_unreadable_or_empty_files_are_refused(content: bytes, message: str) -> None:
+    with pytest.raises(BatchFileError, match=message):
+        parse_batch(content)
+
+
+def test_a_file_over_the_batch_limit_is_refused() -> None:
+    header, row = _csv([EMPLOYEE_1]).decode().splitlines()
+    content = "\n".join([header, *[row] * (MAX_BATCH_SIZE + 1)]).encode()
+    with pytest.raises(BatchFileError, match=f"au plus {MAX_BATCH_SIZE}"):
+        parse_batch(content)
+
+
+def test_results_are_sorted_by_risk_and_keep_the_file_line() -> None:
+    parsed = parse_batch(_csv([EMPLOYEE_1, EMPLOYEE_1, EMPLOYEE_1]))
+    predictions = [_prediction("a", 0.2), _prediction("b", 0.9), _prediction("c", 0.5)]
+    table = results_frame(parsed, predictions, {"heures_supplementaires": "Heures sup."})
+    assert table["ligne"].tolist() == [3, 4, 2]
+    assert table["principaux facteurs"].iloc[0] == "Heures sup."
+
+
+def test_the_scored_csv_is_the_file_plus_the_answers_and_old_ones_are_removed(
+    tmp_path: Path,
+) -> None:
+    stale = tmp_path / "predictions-old.csv"
+    stale.write_text("old")
+    parsed = parse_batch(_csv([EMPLOYEE_1, {**EMPLOYEE_1, "age": 30}]))
+    path = write_scored_csv(parsed, [_prediction("a", 0.2), _prediction("b", 0.9)], tmp_path, 0)
+    scored = pd.read_csv(path)
+    assert scored["age"].tolist() == [41, 30]
+    assert scored["probabilite"].tolist() == [0.2, 0.9]
+    assert scored["prediction_id"].tolist() == ["a", "b"]
+    assert not stale.exists()

@@ -1,0 +1,78 @@
+"""A real browser: Debian's headless chromium opens /ui/, makes a prediction and sees it.
+
+Screenshots go to the test's temp folder; with SAVE_SCREENSHOTS=1 they also replace the ones
+in `assets/` that the README shows.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from src.config import PROJECT_ROOT
+from tests.ui.conftest import LiveServer
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Without the background-networking flags chromium keeps dialling Google's hosts, which this
+# closed network refuses.
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def _save(page: Page, tmp_path: Path, name: str) -> None:
+    shot = tmp_path / name
+    page.screenshot(path=shot, full_page=False)
+    if os.environ.get("SAVE_SCREENSHOTS") == "1":
+        shutil.copy(shot, PROJECT_ROOT / "assets" / name)
+
+
+def test_a_prediction_made_in_the_browser_is_shown(
+    browser: Browser, live: LiveServer, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(live.url)
+    page.get_by_role("button", name="Prédire", exact=True).click()
+    expect(page.get_by_text("Probabilité de départ")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Part — risque de départ")).to_be_visible()
+    page.get_by_text("Part — risque de départ").scroll_into_view_if_needed()
+    _save(page, tmp_path, "ui_predict.png")
+    page.close()
+
+
+def test_the_model_tab_shows_the_card_and_the_calibration(
+    browser: Browser, live: LiveServer, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(live.url)
+    page.get_by_role("tab", name="Modèle").click()
+    expect(page.get_by_text("technova-attrition — version")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Calibration : probabilité prédite")).to_be_visible()
+    _save(page, tmp_path, "ui_model.png")
+    page.close()
+
+
+def test_the_root_redirects_to_the_ui(browser: Browser, live: LiveServer) -> None:
+    page = browser.new_page()
+    page.goto(live.url.removesuffix("ui/"))
+    expect(page).to_have_url(live.url)
+    page.close()

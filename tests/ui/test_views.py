@@ -1,0 +1,91 @@
+"""What HR reads: French summaries and tables built from the service's answers."""
+
+import json
+
+from src.config import PROJECT_ROOT
+from src.schemas import Prediction
+from src.ui import views
+from tests.conftest import EMPLOYEE_1
+
+METADATA = json.loads((PROJECT_ROOT / "models" / "metadata.json").read_text("utf-8"))
+
+
+def _prediction(probability: float, risk: str = "élevé") -> Prediction:
+    return Prediction(
+        prediction_id="p-1",
+        prediction="Part" if probability >= 0.32 else "Reste",
+        probability=probability,
+        threshold=0.32,
+        risk_level=risk,
+        model_version="1.0.0",
+        explanation=[
+            {"feature": f"f{i}", "contribution": (-1) ** i * (12 - i) / 10} for i in range(12)
+        ],
+    )
+
+
+def test_the_summary_gives_decision_probability_and_risk_in_french() -> None:
+    summary = views.prediction_summary(_prediction(0.5527))
+    assert "Part — risque de départ" in summary
+    assert "**55 %**" in summary
+    assert "élevé" in summary
+
+
+def test_the_chart_shows_the_ten_largest_factors_labelled_with_their_direction() -> None:
+    frame = views.factor_frame(_prediction(0.6), {"f0": "Heures supplémentaires"})
+    assert len(frame) == views.TOP_FACTORS
+    assert frame.iloc[0].to_dict() == {
+        "facteur": "Heures supplémentaires",
+        "contribution": 1.2,
+        "effet": views.UP,
+    }
+    assert frame.iloc[1]["effet"] == views.DOWN
+
+
+def test_a_record_reads_with_labels_oui_non_and_percent() -> None:
+    table = dict(views.record_frame(EMPLOYEE_1).itertuples(index=False))
+    assert table["Âge"] == "41"
+    assert table["Heures supplémentaires"] == "Oui"
+    assert table["Dernière augmentation de salaire (%)"] == "11 %"
+
+
+def test_the_comparison_reports_the_move_in_points() -> None:
+    summary = views.comparison_summary(_prediction(0.25, "moyen"), _prediction(0.63))
+    assert "25 % | 63 %" in summary
+    assert "+38.0 points (hausse)" in summary
+
+
+def test_changed_fields_are_named_by_their_labels() -> None:
+    after = {**EMPLOYEE_1, "heures_supplementaires": False}
+    assert views.changed_fields(EMPLOYEE_1, after) == ["Heures supplémentaires"]
+
+
+def test_the_model_tab_shows_the_shipped_models_card_and_metrics() -> None:
+    overview = views.model_overview(METADATA, "local", "MODEL_REPO_ID is not set")
+    assert METADATA["sha256"] in overview
+    assert "MODEL_REPO_ID is not set" in overview
+    metrics = views.metrics_frame(METADATA["metrics"])
+    assert metrics["métrique"].tolist()[0] == "ROC AUC"
+    calibration = views.calibration_frame(METADATA["metrics"])
+    assert set(calibration["série"]) == {"modèle", "idéal"}
+    slices = views.slices_frame(METADATA["metrics"])
+    assert {"genre", "age_band"} <= set(slices["groupe"])
+
+
+def test_history_rows_get_french_headers_and_whole_employee_ids() -> None:
+    rows = [
+        {
+            "prediction_id": "p",
+            "created_at": "2026-11-23T08:00:00.123+00:00",
+            "source": "ui",
+            "route": "/ui/predict",
+            "id_employee": None,
+            "prediction": "Part",
+            "probability": 0.123456,
+            "risk_level": "élevé",
+            "model_version": "1.0.0",
+        }
+    ]
+    frame = views.history_frame(rows)
+    assert frame.iloc[0]["date (UTC)"] == "2026-11-23 08:00:00"
+    assert frame.iloc[0]["probabilité"] == 0.1235
