@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy.orm import Session
 
+from database.repository import get_employee
 from src.config import PROJECT_ROOT
 from tests.ui.conftest import LiveServer
 
@@ -75,4 +77,24 @@ def test_the_root_redirects_to_the_ui(browser: Browser, live: LiveServer) -> Non
     page = browser.new_page()
     page.goto(live.url.removesuffix("ui/"))
     expect(page).to_have_url(live.url)
+    page.close()
+
+
+def test_a_stored_employee_opens_in_the_form_for_trying_changes(
+    browser: Browser, live: LiveServer, tmp_path: Path
+) -> None:
+    with Session(live.engine) as session:
+        age = get_employee(session, 5).record["age"]
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(live.url)
+    page.get_by_role("tab", name="Employé").click()
+    picker = page.get_by_label("Salarié (tapez un numéro, un poste, un département…)")
+    picker.click()
+    picker.fill("n° 5 —")
+    page.get_by_role("option", name="n° 5 —").click()
+    expect(page.get_by_text("Toujours dans l'entreprise")).to_be_visible(timeout=30_000)
+    _save(page, tmp_path, "ui_employee.png")
+    page.get_by_role("button", name="Ouvrir dans le formulaire").click()
+    expect(page.get_by_role("tab", name="Prédire")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_label("Âge").first).to_have_value(str(age), timeout=30_000)
     page.close()
