@@ -5,6 +5,7 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
@@ -53,10 +54,20 @@ def _count(live: LiveServer, model: type) -> int:
         return session.scalar(select(func.count()).select_from(model))
 
 
-def test_only_the_intended_handlers_are_public(client: Client) -> None:
-    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(endpoints) == PUBLIC_ENDPOINTS
-    assert not client.view_api(print_info=False, return_format="dict")["unnamed_endpoints"]
+#: The page's own plumbing: reachable by the browser, not an API.
+PRIVATE_HANDLERS = {"open_in_form", "fill_levers", "pick_trace", "on_load"}
+
+
+def test_only_the_intended_handlers_are_public(client: Client, live: LiveServer) -> None:
+    api = client.view_api(print_info=False, return_format="dict")
+    assert set(api["named_endpoints"]) == PUBLIC_ENDPOINTS
+    assert not api["unnamed_endpoints"]
+    config = httpx.get(f"{live.url}config").json()
+    handlers = {d["api_name"]: d["api_visibility"] for d in config["dependencies"]}
+    assert handlers == {name.strip("/"): "public" for name in PUBLIC_ENDPOINTS} | dict.fromkeys(
+        PRIVATE_HANDLERS, "private"
+    )
+    assert (config["analytics_enabled"], config["run_history"]) == (False, False)
 
 
 def test_the_form_shows_the_prediction_and_stores_it_as_a_ui_call(
