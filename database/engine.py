@@ -7,10 +7,11 @@ temp directory, as on Hugging Face Spaces, with WAL, a busy timeout and foreign 
 
 import logging
 import tempfile
+import zlib
 from pathlib import Path
 
 import orjson
-from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -52,6 +53,18 @@ def create_database_engine(url: URL) -> Engine:
         engine = create_engine(url, pool_pre_ping=True, **options)
     logger.info("database: %s", url.render_as_string(hide_password=True))
     return engine
+
+
+def serialize(connection: Connection, task: str) -> None:
+    """Makes the rest of this transaction run alone among the processes doing `task`.
+
+    Replicas starting together would otherwise race to create the schema or insert the same
+    employees. PostgreSQL: a transaction-scoped advisory lock named after the task. SQLite:
+    nothing, as it serves the single-process deployment (one start-up at a time).
+    """
+    if connection.dialect.name == "postgresql":
+        key = zlib.crc32(task.encode())
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _json_text(value: object) -> str:

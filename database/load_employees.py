@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from database.engine import engine_from_settings
+from database.engine import engine_from_settings, serialize
 from database.migrate import upgrade
 from database.repository import add_employees, list_employee_ids
 from src.config import PROJECT_ROOT, Settings
@@ -23,19 +23,19 @@ logger = logging.getLogger(__name__)
 def load_employees(engine: Engine, data_dir: Path) -> int:
     """Insert the employees of the extracts that are not stored yet; returns how many."""
     frame = load_extracts(data_dir)
-    with Session(engine) as session:
-        stored = list_employee_ids(session)
     fields = [spec.name for spec in FIELDS]
-    rows = [
-        {
-            "id_employee": int(id_employee),
-            "record": {name: row[name] for name in fields},
-            "a_quitte_l_entreprise": bool(row[TARGET.name]),
-        }
-        for id_employee, row in zip(frame.index, frame.to_dict("records"), strict=True)
-        if int(id_employee) not in stored
-    ]
     with engine.begin() as connection:
+        serialize(connection, "load_employees")  # replicas starting together insert once
+        stored = list_employee_ids(Session(connection))
+        rows = [
+            {
+                "id_employee": int(id_employee),
+                "record": {name: row[name] for name in fields},
+                "a_quitte_l_entreprise": bool(row[TARGET.name]),
+            }
+            for id_employee, row in zip(frame.index, frame.to_dict("records"), strict=True)
+            if int(id_employee) not in stored
+        ]
         add_employees(connection, rows)
     logger.info("employees: %d added, %d already stored", len(rows), len(stored))
     return len(rows)

@@ -13,7 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
-from database.engine import engine_from_settings
+from database.engine import engine_from_settings, serialize
 from src.config import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -23,6 +23,7 @@ def _run(engine: Engine, action: str, target: str) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        serialize(connection, "migrate")
         config.attributes["connection"] = connection
         getattr(command, action)(config, target)
 

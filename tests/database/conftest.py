@@ -23,7 +23,7 @@ from tests.conftest import make_settings
 TOKEN = "database-token"
 
 
-def _clean_postgres(url: str) -> None:
+def clean_postgres(url: str) -> None:
     engine = create_database_engine(resolve_database_url(url))
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -54,7 +54,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str | N
         return f"sqlite:///{tmp_path / 'trace.db'}"
     if postgres_url is None:
         pytest.skip("TEST_DATABASE_URL is not set")
-    _clean_postgres(postgres_url)
+    clean_postgres(postgres_url)
     return postgres_url
 
 

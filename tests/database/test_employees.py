@@ -1,15 +1,18 @@
 """The TechNova employees in the database: loaded once, read by id, predicted for, traced."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from database.engine import create_database_engine, resolve_database_url
 from database.load_employees import load_employees
 from database.migrate import upgrade
 from database.models import Employee, EmployeeInput, PredictionResult, Request
 from tests.conftest import DATA_DIR, EMPLOYEE_1
-from tests.database.conftest import TOKEN
+from tests.database.conftest import TOKEN, clean_postgres
 
 AUTH = {"X-API-Key": TOKEN}
 
@@ -24,6 +27,26 @@ def test_loader_stores_every_employee_once_however_often_it_runs(engine: Engine)
         leavers = session.scalar(select(func.count()).where(Employee.a_quitte_l_entreprise))
     assert employee.record == EMPLOYEE_1 and employee.a_quitte_l_entreprise is True
     assert leavers == 237
+
+
+@pytest.mark.postgres
+def test_replicas_starting_together_migrate_and_load_once(postgres_url: str | None) -> None:
+    """Replicas share a PostgreSQL database (SQLite serves the single-process deployment)."""
+    if postgres_url is None:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    clean_postgres(postgres_url)
+    engine = create_database_engine(resolve_database_url(postgres_url))
+
+    def start() -> None:  # what each replica's start-up does to the database
+        upgrade(engine)
+        load_employees(engine, DATA_DIR)
+
+    with ThreadPoolExecutor(max_workers=3) as replicas:
+        for started in [replicas.submit(start) for _ in range(3)]:
+            started.result(timeout=120)  # re-raises a replica's failure
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Employee)) == 1470
+    engine.dispose()
 
 
 def test_app_start_loads_the_employees(client: TestClient) -> None:
