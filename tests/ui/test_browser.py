@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from database.repository import get_employee
 from src.config import PROJECT_ROOT
-from tests.ui.conftest import LiveServer
+from tests.live_server import LiveServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without the background-networking flags chromium keeps dialling Google's hosts, which this
@@ -75,7 +75,7 @@ def test_the_model_tab_shows_the_card_and_the_calibration(
 
 def test_the_root_redirects_to_the_ui(browser: Browser, live: LiveServer) -> None:
     page = browser.new_page()
-    page.goto(live.url.removesuffix("ui/"))
+    page.goto(live.base_url)
     expect(page).to_have_url(live.url)
     page.close()
 

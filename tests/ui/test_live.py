@@ -16,7 +16,7 @@ from database.models import ApiResponse, EmployeeInput, PredictionResult, Reques
 from src.ui.blocks import SCENARIO_FIELDS
 from src.ui.form import FIELD_NAMES
 from tests.conftest import EMPLOYEE_1
-from tests.ui.conftest import LiveServer
+from tests.live_server import LiveServer
 
 #: The UI's public API: every event that has a name. Anything else is the page's plumbing.
 PUBLIC_ENDPOINTS = {

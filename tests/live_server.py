@@ -1,0 +1,61 @@
+"""The real app served by uvicorn on a loopback port, for tests that need real HTTP clients
+(gradio_client, a browser, the deployment smoke test)."""
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from sqlalchemy import Engine
+
+from app import create_app
+from database.engine import create_database_engine, resolve_database_url
+from tests.conftest import make_settings
+
+#: The API token of every live server.
+LIVE_TOKEN = "live-token"
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    base_url: str  # http://127.0.0.1:<port>
+    engine: Engine  # to the server's database, for checking what it stored
+
+    @property
+    def url(self) -> str:
+        """The UI's address."""
+        return f"{self.base_url}/ui/"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve(directory: Path) -> Iterator[LiveServer]:
+    """Start-up loads the model and the 1,470 employees; the database is SQLite in `directory`."""
+    database_url = f"sqlite:///{directory / 'trace.db'}"
+    settings = make_settings(directory, api_tokens=LIVE_TOKEN, database_url=database_url)
+    port = _free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.05)
+    engine = create_database_engine(resolve_database_url(database_url))
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", engine)
+    finally:
+        engine.dispose()
+        server.should_exit = True
+        thread.join(timeout=30)
