@@ -69,12 +69,15 @@ def push(hub: SpaceHub, space_id: str, root: Path, api_token: str | None) -> str
     return commit.oid
 
 
-def wait_running(hub: SpaceHub, space_id: str, timeout_s: float, poll_s: float) -> None:
+def wait_running(
+    hub: SpaceHub, space_id: str, timeout_s: float, poll_s: float, grace_s: float
+) -> None:
     """Returns once the Space has built and runs; raises DeploymentError if it fails or
     takes longer than `timeout_s`.
 
     Right after an upload the Space may still report the previous build as RUNNING, so a
-    RUNNING stage counts only once a build was seen, or after a grace period of `poll_s` * 6.
+    RUNNING stage counts only once a build was seen, or after `grace_s` (an upload that
+    changed nothing starts no build).
     """
     started = time.monotonic()
     seen_build = False
@@ -84,7 +87,7 @@ def wait_running(hub: SpaceHub, space_id: str, timeout_s: float, poll_s: float) 
             raise DeploymentError(f"{space_id} is {stage.value}: see the Space's logs")
         seen_build = seen_build or stage in STARTING
         elapsed = time.monotonic() - started
-        if stage is SpaceStage.RUNNING and (seen_build or elapsed >= poll_s * 6):
+        if stage is SpaceStage.RUNNING and (seen_build or elapsed >= grace_s):
             logger.info("%s is running (after %.0f s)", space_id, elapsed)
             return
         if elapsed > timeout_s:
@@ -97,13 +100,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--space-id", required=True, help="e.g. futurisys/technova-attrition")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for RUNNING")
     parser.add_argument("--poll", type=float, default=15)
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=120,
+        help="seconds after which RUNNING counts without a build having been seen",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     hub = HfApi()
     commit = push(hub, args.space_id, ROOT, os.environ.get("SPACE_API_TOKEN"))
     logger.info("uploaded %s at commit %s", args.space_id, commit)
     try:
-        wait_running(hub, args.space_id, args.timeout, args.poll)
+        wait_running(hub, args.space_id, args.timeout, args.poll, args.grace)
     except DeploymentError as err:
         logger.error("%s", err)
         return 1

@@ -17,7 +17,8 @@ from database.repository import get_employee
 from src.config import PROJECT_ROOT
 from tests.live_server import LiveServer
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Debian's chromium here; GitHub's runners set CHROMIUM_PATH to the Chrome they ship.
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 # Without the background-networking flags chromium keeps dialling Google's hosts, which this
 # closed network refuses.
 FLAGS = [
