@@ -99,6 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
         )
         yield
         replaying.cancel()
+        writer.close()
         engine.dispose()
 
     app = FastAPI(

@@ -12,10 +12,12 @@ spool file's removal cannot store a trace twice.
 import asyncio
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from anyio import to_thread
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from database.repository import CallTrace, add_call_traces, list_stored_request_ids
@@ -36,7 +38,13 @@ class WriterStatus:
 
 class TraceWriter:
     """Built once at start-up; `write` runs on the service's writing thread, `replay` on the
-    replay task's: a lock keeps them from interleaving."""
+    replay task's: a lock keeps them from interleaving.
+
+    The writer keeps one connection of its own rather than borrowing one from the pool per
+    group: checking a connection out and in (a liveness ping on PostgreSQL, a reset) cost as
+    much as the writing itself. A connection that fails is dropped, and the next attempt
+    opens a new one.
+    """
 
     def __init__(self, engine: Engine, model_version_id: int, spool: TraceSpool) -> None:
         self.engine = engine
@@ -44,6 +52,7 @@ class TraceWriter:
         self.spool = spool
         self._reachable = True
         self._lock = threading.Lock()
+        self._connection: Connection | None = None
 
     def write(self, traces: list[CallTrace]) -> None:
         """All traces or none, in the database or (while it is unreachable) in the spool.
@@ -86,17 +95,40 @@ class TraceWriter:
     def status(self) -> WriterStatus:
         return WriterStatus(reachable=self._reachable, spooled=self.spool.count())
 
+    def close(self) -> None:
+        """Returns the writer's connection (at shutdown)."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
     def _insert(self, traces: list[CallTrace], model_version_id: int) -> None:
-        with self.engine.begin() as connection:
+        with self._transaction() as connection:
             add_call_traces(connection, traces, model_version_id)
 
     def _insert_missing(self, traces: list[CallTrace], model_version_id: int) -> int:
-        with self.engine.begin() as connection:
+        with self._transaction() as connection:
             ids = [trace.request_id for trace in traces]
             stored = list_stored_request_ids(connection, ids)
             missing = [trace for trace in traces if trace.request_id not in stored]
             add_call_traces(connection, missing, model_version_id)
         return len(missing)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """A transaction on the writer's connection, opened if there is none; on a failure
+        the connection is dropped, so a server that went away costs one failed attempt."""
+        try:
+            if self._connection is None:
+                self._connection = self.engine.connect()
+            with self._connection.begin():
+                yield self._connection
+        except UNREACHABLE:
+            if self._connection is not None:
+                self._connection.invalidate()
+                self._connection.close()
+                self._connection = None
+            raise
 
 
 async def replay_until_cancelled(writer: TraceWriter, interval_s: float) -> None:
