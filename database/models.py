@@ -1,7 +1,6 @@
 """The traceability tables: what was asked, through which channel, what the model read and
 answered, with which model. Timestamps are UTC; ids link a request to everything it produced."""
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,11 +19,14 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from src.ids import new_id
+
 # BIGINT ids on PostgreSQL; SQLite only auto-increments a column declared INTEGER.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 Json = JSON().with_variant(JSONB(), "postgresql")
-# Trace rows get their ids in the application (uuid4 text), so a group of traces is inserted
-# with plain bulk statements: no RETURNING, which SQLite runs one row at a time.
+# Trace rows get their ids in the application (time-ordered UUIDs as text, `src.ids`), so a
+# group of traces is inserted with plain bulk statements: no RETURNING, which SQLite runs one
+# row at a time.
 Uuid = String(36)
 
 
@@ -49,10 +51,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 class Base(DeclarativeBase):

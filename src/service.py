@@ -9,7 +9,6 @@ trace records their sha256.
 
 import hashlib
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from database.writer import TraceWriter
 from src.errors import UnknownEmployeeError
 from src.features import build_features, columns_from_records
 from src.grouping_queue import GroupingQueue
+from src.ids import new_id
 from src.latency import LatencyWindow
 from src.prediction import Predictor, Scoring
 from src.schemas import EmployeeRecord, Prediction, prediction_body
@@ -40,7 +40,7 @@ class Call:
     method: str
     route: str
     client_key_hash: str | None = None
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    request_id: str = field(default_factory=new_id)
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     started: float = field(default_factory=time.perf_counter)
 
@@ -172,7 +172,7 @@ class PredictionService:
 
     def _body(self, scoring: Scoring) -> dict[str, Any]:
         return prediction_body(
-            str(uuid.uuid4()),
+            new_id(),
             scoring.label,
             scoring.probability,
             self.predictor.threshold,

@@ -4,7 +4,6 @@ loaded model, so /docs shows what the service really returns today."""
 import hashlib
 import json
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from fastapi.openapi.utils import get_openapi
 
 from src.api.routes.status import health_report, live, model_report, ready
 from src.artifacts import LoadedModel
+from src.ids import new_id
 from src.schemas import EmployeeRecord
 from src.service import PredictionService
 
@@ -54,7 +54,7 @@ def _history_examples(
         "prediction_id": body["prediction_id"],
         "created_at": now,
         "request": {
-            "request_id": str(uuid.uuid4()),
+            "request_id": new_id(),
             "received_at": now,
             "source": "api",
             "method": "POST",
