@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, insert, select
 from sqlalchemy.orm import Session
 
-from database.bulk import insert_rows
+from database.bulk import TableRows
 from database.models import (
     ApiResponse,
     Employee,
@@ -89,11 +89,10 @@ def add_model_version(session: Session, metadata: dict[str, Any], source: str) -
     return row.id
 
 
-def add_call_traces(connection: Connection, traces: list[CallTrace], model_version_id: int) -> None:
-    """Insert the rows of many traces with one bulk statement per table (see `database.bulk`).
+def trace_rows(traces: list[CallTrace], model_version_id: int) -> list[TableRows]:
+    """The rows of many traces, table by table, parents first, for `database.bulk`.
 
-    Ids and times are made here, not by the database: nothing has to be read back, and the
-    rows are the same whichever path inserts them.
+    Ids and times are made here, not by the database: nothing has to be read back.
     """
     now = utc_now()
     inputs = [
@@ -138,19 +137,16 @@ def add_call_traces(connection: Connection, traces: list[CallTrace], model_versi
         }
         for trace in traces
     ]
-    insert_rows(
-        connection,
-        [
-            (Request.__table__, [_request_row(trace) for trace in traces]),
-            (EmployeeInput.__table__, employee_inputs),
-            (
-                Feature.__table__,
-                [{"input_id": i, "values": v} for i, v in zip(input_ids, features, strict=True)],
-            ),
-            (PredictionResult.__table__, results),
-            (ApiResponse.__table__, responses),
-        ],
-    )
+    return [
+        (Request.__table__, [_request_row(trace) for trace in traces]),
+        (EmployeeInput.__table__, employee_inputs),
+        (
+            Feature.__table__,
+            [{"input_id": i, "values": v} for i, v in zip(input_ids, features, strict=True)],
+        ),
+        (PredictionResult.__table__, results),
+        (ApiResponse.__table__, responses),
+    ]
 
 
 def _request_row(trace: CallTrace) -> dict[str, Any]:

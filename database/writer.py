@@ -12,15 +12,14 @@ spool file's removal cannot store a trace twice.
 import asyncio
 import logging
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from anyio import to_thread
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from database.repository import CallTrace, add_call_traces, list_stored_request_ids
+from database.bulk import commit_rows, insert_rows
+from database.repository import CallTrace, list_stored_request_ids, trace_rows
 from database.spool import TraceSpool
 
 logger = logging.getLogger(__name__)
@@ -103,32 +102,28 @@ class TraceWriter:
                 self._connection = None
 
     def _insert(self, traces: list[CallTrace], model_version_id: int) -> None:
-        with self._transaction() as connection:
-            add_call_traces(connection, traces, model_version_id)
-
-    def _insert_missing(self, traces: list[CallTrace], model_version_id: int) -> int:
-        with self._transaction() as connection:
-            ids = [trace.request_id for trace in traces]
-            stored = list_stored_request_ids(connection, ids)
-            missing = [trace for trace in traces if trace.request_id not in stored]
-            add_call_traces(connection, missing, model_version_id)
-        return len(missing)
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Connection]:
-        """A transaction on the writer's connection, opened if there is none; on a failure
-        the connection is dropped, so a server that went away costs one failed attempt."""
+        """The hot path: one transaction, one round trip on PostgreSQL (`commit_rows`)."""
         try:
             if self._connection is None:
-                self._connection = self.engine.connect()
-            with self._connection.begin():
-                yield self._connection
+                connection = self.engine.connect()
+                self._connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            commit_rows(self._connection, trace_rows(traces, model_version_id))
         except UNREACHABLE:
+            # Dropped: a server that went away costs one failed attempt, not one per group.
             if self._connection is not None:
                 self._connection.invalidate()
                 self._connection.close()
                 self._connection = None
             raise
+
+    def _insert_missing(self, traces: list[CallTrace], model_version_id: int) -> int:
+        """Replay (rare): a pooled connection, reading and writing in one transaction."""
+        with self.engine.begin() as connection:
+            ids = [trace.request_id for trace in traces]
+            stored = list_stored_request_ids(connection, ids)
+            missing = [trace for trace in traces if trace.request_id not in stored]
+            insert_rows(connection, trace_rows(missing, model_version_id))
+        return len(missing)
 
 
 async def replay_until_cancelled(writer: TraceWriter, interval_s: float) -> None:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from database.bulk import insert_rows
+from database.bulk import commit_rows, insert_rows
 from database.engine import create_database_engine, resolve_database_url
 from database.migrate import upgrade
 from database.models import ApiResponse, Request, new_id
@@ -107,3 +107,39 @@ def test_a_lost_connection_is_sqlalchemys_error_and_leaves_the_pool(
             insert_rows(connection, [(Request.__table__, [_request(new_id())])])
         assert connection.invalidated
     engine.dispose()
+
+
+def test_commit_rows_commits_its_own_transaction(engine: Engine) -> None:
+    upgrade(engine)
+    request_id = new_id()
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        commit_rows(
+            connection,
+            [
+                (Request.__table__, [_request(request_id)]),
+                (ApiResponse.__table__, [_response(request_id, None)]),
+            ],
+        )
+        with engine.connect() as other:  # visible elsewhere: committed
+            assert other.scalar(select(func.count()).select_from(ApiResponse)) == 1
+
+
+def test_a_failed_commit_rows_stores_nothing_and_leaves_the_connection_usable(
+    engine: Engine,
+) -> None:
+    upgrade(engine)
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        with pytest.raises(IntegrityError):
+            commit_rows(
+                connection,
+                [
+                    (Request.__table__, [_request(new_id())]),
+                    (ApiResponse.__table__, [_response(new_id(), None)]),  # no such request
+                ],
+            )
+        request_id = new_id()
+        commit_rows(connection, [(Request.__table__, [_request(request_id)])])
+    with engine.connect() as connection:
+        assert connection.scalars(select(Request.id)).all() == [request_id]
