@@ -47,6 +47,22 @@ class Call:
     def elapsed_ms(self) -> float:
         return (time.perf_counter() - self.started) * 1000
 
+    def trace(self, status_code: int, response_sha256: str, **produced: object) -> CallTrace:
+        """This call's trace as it ends: who asked and how, what was sent back, and what it
+        `produced` (error, inputs, features, predictions: see `CallTrace`)."""
+        return CallTrace(
+            request_id=self.request_id,
+            source=self.source,
+            method=self.method,
+            route=self.route,
+            client_key_hash=self.client_key_hash,
+            received_at=self.received_at,
+            latency_ms=self.elapsed_ms(),
+            status_code=status_code,
+            response_sha256=response_sha256,
+            **produced,
+        )
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -111,16 +127,9 @@ class PredictionService:
         """
         body = _json_object(content) if status_code >= 400 else None
         detail = body.get("detail") if body else None
-        trace = CallTrace(
-            request_id=call.request_id,
-            source=call.source,
-            method=call.method,
-            route=call.route,
-            client_key_hash=call.client_key_hash,
-            received_at=call.received_at,
-            latency_ms=call.elapsed_ms(),
-            status_code=status_code,
-            response_sha256=response_sha256,
+        trace = call.trace(
+            status_code,
+            response_sha256,
             response_body=body,
             error=detail if isinstance(detail, str) else None,
         )
@@ -189,17 +198,9 @@ def _prediction_trace(
     bodies: list[dict[str, Any]],
     content: bytes,
 ) -> CallTrace:
-    call = job.call
-    return CallTrace(
-        request_id=call.request_id,
-        source=call.source,
-        method=call.method,
-        route=call.route,
-        client_key_hash=call.client_key_hash,
-        received_at=call.received_at,
-        latency_ms=call.elapsed_ms(),
-        status_code=200,
-        response_sha256=hashlib.sha256(content).hexdigest(),
+    return job.call.trace(
+        200,
+        hashlib.sha256(content).hexdigest(),
         inputs=payloads,
         features=_feature_rows(columns),
         predictions=bodies,

@@ -2,9 +2,7 @@
 disk, `/health` says `degraded`, and they are written once the database is back."""
 
 import time
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from database.repository import CallTrace, add_model_version
 from database.spool import TraceSpool
 from database.writer import TraceWriter
 from src.artifacts import LoadedModel
+from src.service import Call
 from tests.conftest import make_settings
 from tests.database.conftest import TOKEN
 from tests.database.private_postgres import PrivatePostgres, find_binaries
@@ -29,16 +28,9 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def _trace(status_code: int = 401) -> CallTrace:
-    return CallTrace(
-        request_id=str(uuid.uuid4()),
-        source="api",
-        method="POST",
-        route="/predict",
-        client_key_hash=None,
-        received_at=datetime.now(UTC),
-        latency_ms=0.5,
-        status_code=status_code,
-        response_sha256="0" * 64,
+    return Call(source="api", method="POST", route="/predict").trace(
+        status_code,
+        "0" * 64,
         response_body={"detail": "missing or invalid token"},
         error="missing or invalid token",
     )

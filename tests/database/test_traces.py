@@ -2,7 +2,6 @@
 whom, what the model read and answered, and what was sent back."""
 
 import hashlib
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ from database.repository import CallTrace
 from database.spool import TraceSpool
 from database.writer import TraceWriter
 from src.features import build_features, columns_from_records
+from src.service import Call
 from tests.database.conftest import TOKEN
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -130,16 +130,9 @@ def _trace(prediction_id: str) -> CallTrace:
         "model_version": "1.0.0",
         "explanation": [],
     }
-    return CallTrace(
-        request_id=str(uuid.uuid4()),
-        source="api",
-        method="POST",
-        route="/predict",
-        client_key_hash=None,
-        received_at=datetime.now(UTC),
-        latency_ms=1.0,
-        status_code=200,
-        response_sha256="0" * 64,
+    return Call(source="api", method="POST", route="/predict").trace(
+        200,
+        "0" * 64,
         inputs=[{"age": 30}],
         features=[{"age": 30.0}],
         predictions=[prediction],
