@@ -15,7 +15,6 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -23,7 +22,9 @@ from src.ids import new_id
 
 # BIGINT ids on PostgreSQL; SQLite only auto-increments a column declared INTEGER.
 Id = BigInteger().with_variant(Integer(), "sqlite")
-Json = JSON().with_variant(JSONB(), "postgresql")
+# `json`, not `jsonb`, on PostgreSQL: the documents are written on every request and read back
+# whole, never queried inside (migration 0003 says what parsing them cost).
+Json = JSON()
 # Trace rows get their ids in the application (time-ordered UUIDs as text, `src.ids`), so a
 # group of traces is inserted with plain bulk statements: no RETURNING, which SQLite runs one
 # row at a time.

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,7 @@ def _tables(engine: Engine) -> set[str]:
 def test_upgrade_downgrade_upgrade_round_trip(engine: Engine) -> None:
     upgrade(engine)
     assert _tables(engine) == TABLES
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     downgrade(engine)
     assert _tables(engine) == set()
     assert current_revision(engine) is None
@@ -110,6 +110,44 @@ def test_migrate_command_upgrades_and_downgrades_the_configured_database(
     assert migrate_main(["upgrade"]) == 0
     assert _tables(engine) == TABLES
     assert migrate_main(["current"]) == 0
-    assert "schema revision: 0002" in caplog.text
+    assert "schema revision: 0003" in caplog.text
     assert migrate_main(["downgrade"]) == 0
     assert _tables(engine) == set()
+
+
+def _document_types(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT data_type FROM information_schema.columns "
+                "WHERE (table_name, column_name) IN (('features', 'values'), "
+                "('employee_inputs', 'payload'), ('prediction_results', 'explanation'))"
+            )
+        )
+        return {row.data_type for row in rows}
+
+
+def test_documents_are_kept_across_the_json_text_revision(engine: Engine) -> None:
+    upgrade(engine, "0002")
+    metrics = {"cv": {"roc_auc": {"mean": 0.86}}, "slices": {"genre": {"F": {"n": 588}}}}
+    with Session(engine) as session, session.begin():
+        session.add(
+            ModelVersion(
+                version="1.0.0",
+                sha256="f" * 64,
+                source="local",
+                trained_at=datetime.now(UTC),
+                threshold=0.3,
+                metrics=metrics,
+            )
+        )
+    upgrade(engine)
+    with Session(engine) as session:
+        assert session.scalars(select(ModelVersion.metrics)).one() == metrics
+    if engine.dialect.name == "postgresql":
+        assert _document_types(engine) == {"json"}
+    downgrade(engine, "0002")
+    with Session(engine) as session:
+        assert session.scalars(select(ModelVersion.metrics)).one() == metrics
+    if engine.dialect.name == "postgresql":
+        assert _document_types(engine) == {"jsonb"}
