@@ -7,7 +7,7 @@ outages turned into a message rather than a stack trace.
 """
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cached_property
@@ -17,6 +17,7 @@ from typing import Any, Literal
 import gradio as gr
 import orjson
 import pandas as pd
+from anyio import to_thread
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import State
@@ -34,7 +35,14 @@ from src.field_errors import describe_error
 from src.fields import FIELDS_BY_NAME
 from src.schemas import EmployeeRecord, Prediction
 from src.service import Answer, Call, PredictionService
-from src.ui.batch import BatchFileError, ParsedBatch, parse_batch, results_frame, write_scored_csv
+from src.ui.batch import (
+    BatchFileError,
+    ParsedBatch,
+    parse_batch,
+    parse_extracts,
+    results_frame,
+    write_scored_csv,
+)
 
 HISTORY_ROWS = 100
 DOWNLOADS_KEPT_SECONDS = 3600.0
@@ -106,9 +114,17 @@ class UiBackend:
 
     async def score_batch(self, content: bytes) -> tuple[ParsedBatch, list[Prediction]]:
         """Every row valid or nothing scored; a rejected file is recorded like a 422."""
-        call = _call("/ui/batch")
+        return await self._score(_call("/ui/batch"), lambda: parse_batch(content))
+
+    async def score_extracts(self, files: list[bytes]) -> tuple[ParsedBatch, list[Prediction]]:
+        """The three raw HR extracts, joined and cleaned as for training, then scored."""
+        return await self._score(_call("/ui/extracts"), lambda: parse_extracts(files))
+
+    async def _score(
+        self, call: Call, parse: Callable[[], ParsedBatch]
+    ) -> tuple[ParsedBatch, list[Prediction]]:
         try:
-            parsed = parse_batch(content)
+            parsed = await to_thread.run_sync(parse)  # 10,000 rows: not on the event loop
         except BatchFileError as err:
             body = {"detail": str(err), "errors": err.errors.to_dict("records")}
             await self._record_rejection(call, body)

@@ -7,6 +7,7 @@ list of what to fix, not half a result.
 
 import csv
 import io
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +15,10 @@ from pathlib import Path
 import pandas as pd
 from pydantic import ValidationError
 
+from src.errors import ExtractError
 from src.field_errors import describe_error
-from src.fields import FIELDS, Kind
+from src.fields import FIELDS, KEY_COLUMNS, Extract, Kind
+from src.preprocessing import load_extracts
 from src.schemas import MAX_BATCH_SIZE, EmployeeRecord, Prediction
 
 COLUMNS = tuple(spec.name for spec in FIELDS)
@@ -86,6 +89,38 @@ def parse_batch(content: bytes) -> ParsedBatch:
             f"{len(problems)} erreur(s) dans le fichier : rien n'a été prédit ni enregistré",
             report,
         )
+    return ParsedBatch(frame, records)
+
+
+def parse_extracts(files: list[bytes]) -> ParsedBatch:
+    """The three raw HR extracts (SIRH, évaluation, sondage), recognised by their key column
+    whatever their names, joined and cleaned as for training (`src.preprocessing`): one
+    record per employee, linked by `id_employee`. Raises BatchFileError."""
+    if len(files) != len(Extract):
+        raise BatchFileError(f"{len(files)} fichier(s) : les trois extraits RH sont attendus")
+    with tempfile.TemporaryDirectory() as folder:
+        for content in files:
+            header = content.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+            columns = {column.strip() for column in header.split(",")}
+            found = [extract for extract in Extract if KEY_COLUMNS[extract] in columns]
+            if len(found) != 1:
+                raise BatchFileError(
+                    "un fichier n'est aucun des trois extraits (colonnes clés attendues : "
+                    + ", ".join(KEY_COLUMNS.values())
+                    + ")"
+                )
+            (Path(folder) / found[0].value).write_bytes(content)
+        try:
+            clean = load_extracts(Path(folder))
+        except (ExtractError, UnicodeDecodeError) as err:
+            raise BatchFileError(f"extraits refusés : {err}") from err
+    frame = clean[[spec.name for spec in FIELDS]].reset_index()
+    if len(frame) > MAX_BATCH_SIZE:
+        raise BatchFileError(f"{len(frame)} salariés : un lot en compte au plus {MAX_BATCH_SIZE}")
+    try:
+        records = [EmployeeRecord(**row) for row in frame.to_dict("records")]
+    except ValidationError as err:  # the cleaning checks the same rules: a safety net
+        raise BatchFileError(f"extraits refusés : {err}") from err
     return ParsedBatch(frame, records)
 
 

@@ -7,6 +7,7 @@ own plumbing and stay out of the API page.
 """
 
 import json
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from src.fields import FIELDS_BY_NAME
 from src.schemas import Prediction
 from src.ui import views
 from src.ui.backend import UiBackend, employee_id
-from src.ui.batch import ERROR_COLUMNS, RESULT_COLUMNS, BatchFileError
+from src.ui.batch import ERROR_COLUMNS, RESULT_COLUMNS, BatchFileError, ParsedBatch
 from src.ui.form import FIELD_NAMES, employee_form, field_input, form_values
 
 #: The what-if tab's levers: what HR can act on.
@@ -56,7 +57,8 @@ def build_ui(backend: UiBackend, defaults: dict[str, Any]) -> gr.Blocks:
             with gr.Tab("Simulation", id="simulation"):
                 sim_employee, levers, compare_button, comparison, sim_changed = _simulation_tab()
             with gr.Tab("Lot (CSV)", id="batch"):
-                upload, batch_button, batch_status, batch_table, errors, download = _batch_tab()
+                upload, batch_button, extracts, extracts_button, *batch_views = _batch_tab()
+                batch_status, batch_table, errors, download = batch_views
             with gr.Tab("Historique", id="history"):
                 filters, history_button, history_table, trace_id, trace_view = _history_tab()
             with gr.Tab("Modèle", id="model"):
@@ -113,14 +115,12 @@ def build_ui(backend: UiBackend, defaults: dict[str, Any]) -> gr.Blocks:
             simulate, [sim_employee, *levers], [comparison, sim_changed], api_name="simulate"
         )
 
-        async def score_batch(
-            path: str | None, progress: gr.Progress = _PROGRESS
+        async def shown_batch(
+            scoring: Awaitable[tuple[ParsedBatch, list[Prediction]]], progress: gr.Progress
         ) -> tuple[str, pd.DataFrame, pd.DataFrame, Any]:
-            if not path:
-                raise gr.Error("Déposez d'abord un fichier CSV.")
-            progress(0.1, desc="Lecture et validation du fichier")
+            progress(0.1, desc="Lecture et validation")
             try:
-                parsed, predictions = await backend.score_batch(Path(path).read_bytes())
+                parsed, predictions = await scoring
             except BatchFileError as err:
                 hidden = gr.DownloadButton(visible=False)
                 return f"**{err}**", pd.DataFrame(columns=RESULT_COLUMNS), err.errors, hidden
@@ -131,10 +131,33 @@ def build_ui(backend: UiBackend, defaults: dict[str, Any]) -> gr.Blocks:
             empty = pd.DataFrame(columns=ERROR_COLUMNS)
             return status, table, empty, gr.DownloadButton(value=str(scored), visible=True)
 
+        async def score_batch(
+            path: str | None, progress: gr.Progress = _PROGRESS
+        ) -> tuple[str, pd.DataFrame, pd.DataFrame, Any]:
+            if not path:
+                raise gr.Error("Déposez d'abord un fichier CSV.")
+            return await shown_batch(backend.score_batch(Path(path).read_bytes()), progress)
+
+        async def score_extracts(
+            paths: list[str] | None, progress: gr.Progress = _PROGRESS
+        ) -> tuple[str, pd.DataFrame, pd.DataFrame, Any]:
+            if not paths:
+                raise gr.Error("Déposez d'abord les trois extraits.")
+            files = [Path(path).read_bytes() for path in paths]
+            return await shown_batch(backend.score_extracts(files), progress)
+
+        batch_outputs = [batch_status, batch_table, errors, download]
+        extracts_button.click(
+            score_extracts,
+            extracts,
+            batch_outputs,
+            api_name="score_extracts",
+            concurrency_limit=2,
+        )
         batch_button.click(
             score_batch,
             upload,
-            [batch_status, batch_table, errors, download],
+            batch_outputs,
             api_name="score_batch",
             concurrency_limit=2,  # a 10,000-row file takes a core for a moment
         )
@@ -256,11 +279,20 @@ def _batch_tab() -> tuple:
     )
     upload = gr.File(label="Fichier CSV", file_types=[".csv"], type="filepath")
     button = gr.Button("Prédire le lot", variant="primary")
+    with gr.Accordion("Ou les trois extraits RH bruts (SIRH, évaluation, sondage)", open=False):
+        gr.Markdown(
+            "Tels que le SIRH les exporte (comme dans `data/`) : ils sont joints et nettoyés "
+            "comme pour l'entraînement, et chaque salarié garde son numéro."
+        )
+        extracts = gr.File(
+            label="Les trois extraits", file_types=[".csv"], file_count="multiple", type="filepath"
+        )
+        extracts_button = gr.Button("Prédire depuis les extraits", variant="primary")
     status = gr.Markdown()
     table = gr.Dataframe(label="Résultats, du risque le plus élevé au plus faible", max_height=500)
     errors = gr.Dataframe(label="Erreurs à corriger", headers=ERROR_COLUMNS, max_height=300)
     download = gr.DownloadButton("Télécharger le CSV prédit", visible=False)
-    return upload, button, status, table, errors, download
+    return upload, button, extracts, extracts_button, status, table, errors, download
 
 
 def _history_tab() -> tuple:

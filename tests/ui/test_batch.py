@@ -7,9 +7,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from src.fields import Extract
 from src.schemas import MAX_BATCH_SIZE, Prediction
-from src.ui.batch import BatchFileError, parse_batch, results_frame, write_scored_csv
-from tests.conftest import EMPLOYEE_1
+from src.ui.batch import (
+    BatchFileError,
+    parse_batch,
+    parse_extracts,
+    results_frame,
+    write_scored_csv,
+)
+from tests.conftest import DATA_DIR, EMPLOYEE_1
 
 
 def _csv(rows: list[dict], delimiter: str = ",") -> bytes:
@@ -110,3 +117,31 @@ def test_the_scored_csv_is_the_file_plus_the_answers_and_old_ones_are_removed(
     assert scored["probabilite"].tolist() == [0.2, 0.9]
     assert scored["prediction_id"].tolist() == ["a", "b"]
     assert not stale.exists()
+
+
+def _extracts() -> list[bytes]:
+    return [(DATA_DIR / extract.value).read_bytes() for extract in Extract]
+
+
+def test_the_three_raw_extracts_are_joined_whatever_their_order() -> None:
+    parsed = parse_extracts(list(reversed(_extracts())))
+    assert len(parsed.records) == 1470
+    first = parsed.records[0]
+    assert first.id_employee == 1
+    assert first.model_dump(exclude={"id_employee"}) == EMPLOYEE_1
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (lambda extracts: extracts[:2], "les trois extraits"),
+        (lambda extracts: [*extracts[:2], _csv([EMPLOYEE_1])], "aucun des trois"),
+        (
+            lambda extracts: [extracts[0].replace(b"revenu_mensuel", b"salaire"), *extracts[1:]],
+            "extraits refusés : .*revenu_mensuel",
+        ),
+    ],
+)
+def test_incomplete_or_broken_extracts_are_refused(files: object, message: str) -> None:
+    with pytest.raises(BatchFileError, match=message):
+        parse_extracts(files(_extracts()))

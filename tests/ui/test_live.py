@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from database.models import ApiResponse, EmployeeInput, PredictionResult, Request
+from src.fields import Extract
 from src.ui.blocks import SCENARIO_FIELDS
 from src.ui.form import FIELD_NAMES
-from tests.conftest import EMPLOYEE_1
+from tests.conftest import DATA_DIR, EMPLOYEE_1
 from tests.live_server import LiveServer
 
 #: The UI's public API: every event that has a name. Anything else is the page's plumbing.
@@ -25,6 +26,7 @@ PUBLIC_ENDPOINTS = {
     "/predict_employee",
     "/simulate",
     "/score_batch",
+    "/score_extracts",
     "/history",
     "/trace",
 }
@@ -187,3 +189,23 @@ def test_history_lists_ui_predictions_and_opens_a_trace(client: Client) -> None:
     assert trace["input"]["age"] == 50
     assert trace["request"]["source"] == "ui"
     assert trace["response"]["sent"]["probability"] == raw["probability"]
+
+
+def test_the_raw_extracts_are_scored_for_every_employee_linked_by_id(
+    client: Client, live: LiveServer
+) -> None:
+    files = [handle_file(str(DATA_DIR / extract.value)) for extract in Extract]
+    status, table, errors, download = client.predict(files, api_name="/score_extracts")
+    assert status.startswith("**1470 salariés prédits")
+    assert len(table["data"]) == 1470
+    probabilities = [row[3] for row in table["data"]]
+    assert probabilities == sorted(probabilities, reverse=True)
+    request = _request(live, table["data"][0][-1])
+    assert request.route == "/ui/extracts"
+    with Session(live.engine) as session:
+        linked = session.scalar(
+            select(func.count())
+            .select_from(EmployeeInput)
+            .where(EmployeeInput.request_id == request.id, EmployeeInput.id_employee.is_not(None))
+        )
+    assert linked == 1470
