@@ -14,6 +14,7 @@ from typing import Any
 
 import gradio as gr
 import pandas as pd
+from anyio import to_thread
 
 from src.fields import FIELDS_BY_NAME
 from src.schemas import Prediction
@@ -104,7 +105,7 @@ def build_ui(backend: UiBackend, defaults: dict[str, Any]) -> gr.Blocks:
 
         async def simulate(chosen: object, *values: object) -> tuple[str, str]:
             id_employee = employee_id(chosen)
-            before, _ = backend.employee(id_employee)
+            before, _ = await to_thread.run_sync(backend.employee, id_employee)  # a query
             after = {**before, **dict(zip(SCENARIO_FIELDS, values, strict=True))}
             first, second = await backend.compare(id_employee, before, after)
             changed = views.changed_fields(before, after)
