@@ -99,3 +99,23 @@ def test_a_stored_employee_opens_in_the_form_for_trying_changes(
     expect(page.get_by_role("tab", name="Prédire")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_label("Âge").first).to_have_value(str(age), timeout=30_000)
     page.close()
+
+
+def test_a_scenario_compared_in_the_browser_shows_both_sides(
+    browser: Browser, live: LiveServer, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(live.url)
+    page.get_by_role("tab", name="Simulation").click()
+    picker = page.get_by_label("Salarié", exact=True)
+    picker.click()
+    picker.fill("n° 1 —")
+    page.get_by_role("option", name="n° 1 —").click()
+    overtime = page.get_by_label("Heures supplémentaires").filter(visible=True)
+    expect(overtime).to_be_checked(timeout=30_000)  # the employee's own values were filled in
+    overtime.uncheck()
+    page.get_by_role("button", name="Comparer").click()
+    expect(page.get_by_text("Situation actuelle")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Leviers modifiés : Heures supplémentaires")).to_be_visible()
+    _save(page, tmp_path, "ui_simulation.png")
+    page.close()
