@@ -179,14 +179,16 @@ def build_ui(backend: UiBackend, defaults: dict[str, Any]) -> gr.Blocks:
         def pick_trace(table: pd.DataFrame, selected: gr.SelectData) -> str:
             return str(table.iloc[selected.index[0]]["prediction_id"])
 
-        history_table.select(pick_trace, history_table, trace_id, api_visibility="private")
-
         def trace(prediction_id: str) -> dict:
             if not prediction_id or not prediction_id.strip():
                 raise gr.Error("Choisissez une prédiction dans le tableau.")
             return json.loads(json.dumps(backend.trace(prediction_id), default=str))
 
-        trace_id.change(trace, trace_id, trace_view, api_name="trace")
+        # A click in the table opens the trace; a typed id opens it on Enter (not at every key).
+        history_table.select(pick_trace, history_table, trace_id, api_visibility="private").then(
+            trace, trace_id, trace_view, api_name="open_trace", api_visibility="private"
+        )
+        trace_id.submit(trace, trace_id, trace_view, api_name="trace")
 
         def on_load() -> list[object]:
             choices = [views.employee_choice(i, r) for i, r, _ in backend.employees]

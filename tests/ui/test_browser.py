@@ -119,3 +119,21 @@ def test_a_scenario_compared_in_the_browser_shows_both_sides(
     expect(page.get_by_text("Leviers modifiés : Heures supplémentaires")).to_be_visible()
     _save(page, tmp_path, "ui_simulation.png")
     page.close()
+
+
+def test_a_click_in_the_history_opens_that_predictions_trace(
+    browser: Browser, live: LiveServer, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(live.url)
+    page.get_by_role("button", name="Prédire", exact=True).click()
+    expect(page.get_by_text("Probabilité de départ")).to_be_visible(timeout=30_000)
+    page.get_by_role("tab", name="Historique").click()
+    page.get_by_role("button", name="Rechercher").click()
+    row = page.get_by_text("élevé", exact=True).filter(visible=True).first  # its risk cell
+    expect(row).to_be_visible(timeout=30_000)
+    row.click()
+    expect(page.get_by_label("Identifiant de prédiction")).not_to_have_value("", timeout=30_000)
+    expect(page.get_by_text("request_id")).to_be_visible(timeout=30_000)
+    _save(page, tmp_path, "ui_history.png")
+    page.close()

@@ -57,7 +57,7 @@ def _count(live: LiveServer, model: type) -> int:
 
 
 #: The page's own plumbing: reachable by the browser, not an API.
-PRIVATE_HANDLERS = {"open_in_form", "fill_levers", "pick_trace", "on_load"}
+PRIVATE_HANDLERS = {"open_in_form", "fill_levers", "pick_trace", "open_trace", "on_load"}
 
 
 def test_only_the_intended_handlers_are_public(client: Client, live: LiveServer) -> None:
