@@ -42,6 +42,26 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+def _open_ui(browser: Browser, live: LiveServer) -> Page:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(live.url)
+    return page
+
+
+def _predict_from_the_form(page: Page) -> None:
+    """The form opens on a real employee: one click predicts."""
+    page.get_by_role("button", name="Prédire", exact=True).click()
+    expect(page.get_by_text("Probabilité de départ")).to_be_visible(timeout=30_000)
+
+
+def _pick_employee(page: Page, label: str, id_employee: int) -> None:
+    """Types the number in an employee dropdown and picks the matching entry."""
+    picker = page.get_by_label(label, exact=True)
+    picker.click()
+    picker.fill(f"n° {id_employee} —")
+    page.get_by_role("option", name=f"n° {id_employee} —").click()
+
+
 def _save(page: Page, tmp_path: Path, name: str) -> None:
     shot = tmp_path / name
     page.screenshot(path=shot, full_page=False)
@@ -52,10 +72,8 @@ def _save(page: Page, tmp_path: Path, name: str) -> None:
 def test_a_prediction_made_in_the_browser_is_shown(
     browser: Browser, live: LiveServer, tmp_path: Path
 ) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.goto(live.url)
-    page.get_by_role("button", name="Prédire", exact=True).click()
-    expect(page.get_by_text("Probabilité de départ")).to_be_visible(timeout=30_000)
+    page = _open_ui(browser, live)
+    _predict_from_the_form(page)
     expect(page.get_by_text("Part — risque de départ")).to_be_visible()
     page.get_by_text("Part — risque de départ").scroll_into_view_if_needed()
     _save(page, tmp_path, "ui_predict.png")
@@ -65,8 +83,7 @@ def test_a_prediction_made_in_the_browser_is_shown(
 def test_the_model_tab_shows_the_card_and_the_calibration(
     browser: Browser, live: LiveServer, tmp_path: Path
 ) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.goto(live.url)
+    page = _open_ui(browser, live)
     page.get_by_role("tab", name="Modèle").click()
     expect(page.get_by_text("technova-attrition — version")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Calibration : probabilité prédite")).to_be_visible()
@@ -86,13 +103,9 @@ def test_a_stored_employee_opens_in_the_form_for_trying_changes(
 ) -> None:
     with Session(live.engine) as session:
         age = get_employee(session, 5).record["age"]
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.goto(live.url)
+    page = _open_ui(browser, live)
     page.get_by_role("tab", name="Employé").click()
-    picker = page.get_by_label("Salarié (tapez un numéro, un poste, un département…)")
-    picker.click()
-    picker.fill("n° 5 —")
-    page.get_by_role("option", name="n° 5 —").click()
+    _pick_employee(page, "Salarié (tapez un numéro, un poste, un département…)", 5)
     expect(page.get_by_text("Toujours dans l'entreprise")).to_be_visible(timeout=30_000)
     _save(page, tmp_path, "ui_employee.png")
     page.get_by_role("button", name="Ouvrir dans le formulaire").click()
@@ -104,13 +117,9 @@ def test_a_stored_employee_opens_in_the_form_for_trying_changes(
 def test_a_scenario_compared_in_the_browser_shows_both_sides(
     browser: Browser, live: LiveServer, tmp_path: Path
 ) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.goto(live.url)
+    page = _open_ui(browser, live)
     page.get_by_role("tab", name="Simulation").click()
-    picker = page.get_by_label("Salarié", exact=True)
-    picker.click()
-    picker.fill("n° 1 —")
-    page.get_by_role("option", name="n° 1 —").click()
+    _pick_employee(page, "Salarié", 1)
     overtime = page.get_by_label("Heures supplémentaires").filter(visible=True)
     expect(overtime).to_be_checked(timeout=30_000)  # the employee's own values were filled in
     overtime.uncheck()
@@ -124,10 +133,8 @@ def test_a_scenario_compared_in_the_browser_shows_both_sides(
 def test_a_click_in_the_history_opens_that_predictions_trace(
     browser: Browser, live: LiveServer, tmp_path: Path
 ) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.goto(live.url)
-    page.get_by_role("button", name="Prédire", exact=True).click()
-    expect(page.get_by_text("Probabilité de départ")).to_be_visible(timeout=30_000)
+    page = _open_ui(browser, live)
+    _predict_from_the_form(page)
     page.get_by_role("tab", name="Historique").click()
     page.get_by_role("button", name="Rechercher").click()
     row = page.get_by_text("élevé", exact=True).filter(visible=True).first  # its risk cell
