@@ -45,22 +45,25 @@ class CallRecorder:
         digest = hashlib.sha256()
         kept = bytearray()
 
+        def traced_by_service() -> bool:
+            return call.method == "POST" and 200 <= status_code < 300  # a prediction
+
         async def recording_send(message: Message) -> None:
             nonlocal status_code
             if message["type"] == "http.response.start":
                 status_code = message["status"]
                 request_id = (b"x-request-id", call.request_id.encode())
                 message["headers"] = [*message.get("headers", []), request_id]
-            elif message["type"] == "http.response.body":
+            elif message["type"] == "http.response.body" and not traced_by_service():
                 chunk = message.get("body", b"")
-                digest.update(chunk)
+                digest.update(chunk)  # a prediction's bytes are hashed by the service already
                 if status_code >= 400 and len(kept) + len(chunk) <= MAX_KEPT_BODY_BYTES:
                     kept.extend(chunk)
             await send(message)
 
         await self.app(scope, receive, recording_send)
-        if call.method == "POST" and 200 <= status_code < 300:
-            return  # a prediction: traced in full by the service
+        if traced_by_service():
+            return  # its full trace is committed by the service before the answer
         call = replace(call, client_key_hash=state.get("client_key_hash"))
         try:
             service = scope["app"].state.service
