@@ -154,13 +154,24 @@ def _request_row(trace: CallTrace) -> dict[str, Any]:
         "id": trace.request_id,
         "received_at": trace.received_at,
         "source": trace.source,
-        "method": trace.method,
-        "route": trace.route,
+        "method": _storable(trace.method, _METHOD_CHARS),
+        "route": _storable(trace.route, _ROUTE_CHARS),
         "status_code": trace.status_code,
         "latency_ms": trace.latency_ms,
         "client_key_hash": trace.client_key_hash,
-        "error": trace.error,
+        "error": trace.error if trace.error is None else _storable(trace.error, None),
     }
+
+
+_METHOD_CHARS = Request.__table__.c.method.type.length
+_ROUTE_CHARS = Request.__table__.c.route.type.length
+
+
+def _storable(text: str, width: int | None) -> str:
+    """What a client sent, as a text column can hold it: cut to the column's width, and a NUL
+    (a path can carry one as %00; PostgreSQL text refuses it) shown as U+FFFD. Refused, the
+    row would fail its whole group of traces."""
+    return text[:width].replace("\x00", "\ufffd")
 
 
 def list_stored_request_ids(connection: Connection, request_ids: list[str]) -> set[str]:

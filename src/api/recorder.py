@@ -22,8 +22,6 @@ logger = logging.getLogger(__name__)
 RECORDED_PREFIXES = ("/predict", "/employees")
 #: An error body longer than this is hashed but not kept.
 MAX_KEPT_BODY_BYTES = 64 * 1024
-# Column widths of `requests`: a path or method beyond them is cut, never refused.
-_ROUTE_CHARS, _METHOD_CHARS = 128, 8
 
 
 class CallRecorder:
@@ -36,8 +34,8 @@ class CallRecorder:
             return
         call = Call(
             source="api",
-            method=scope["method"][:_METHOD_CHARS],
-            route=scope["path"][:_ROUTE_CHARS],
+            method=scope["method"],
+            route=scope["path"],
         )
         state = scope.setdefault("state", {})
         state["call"] = call

@@ -106,3 +106,14 @@ def test_each_call_is_recorded_once_and_public_routes_not_at_all(
     with Session(engine) as session:
         stored = sorted(session.scalars(select(Request.id)))
     assert stored == sorted(answered.headers["X-Request-ID"] for answered in calls)
+
+
+def test_a_path_with_a_nul_byte_is_recorded_with_it_replaced(
+    client: TestClient, engine: Engine
+) -> None:
+    # PostgreSQL text cannot hold NUL: stored as is, the row would fail, and with it every
+    # trace of its group.
+    answered = client.get("/employees/1%00", headers=AUTH)
+    request, response = _recorded(engine, answered)
+    assert request.route == "/employees/1\ufffd"
+    assert request.status_code == response.status_code == answered.status_code == 422

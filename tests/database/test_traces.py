@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from database.migrate import upgrade
 from database.models import (
     ApiResponse,
     EmployeeInput,
@@ -118,6 +119,23 @@ def test_a_group_is_written_all_or_nothing(
         writer.write([good, clashing])
     assert _count(engine, Request) == 1
     assert _count(engine, PredictionResult) == 1
+
+
+def test_what_a_client_sent_is_stored_even_where_a_column_cannot_hold_it(
+    engine: Engine, tmp_path: Path
+) -> None:
+    upgrade(engine)
+    good = Call(source="api", method="GET", route="/predictions").trace(401, "0" * 64)
+    odd = Call(source="api", method="PROPFIND-X", route="/employees/\x00" + "x" * 200).trace(
+        422, "0" * 64, error="colonne inconnue : a\x00b"
+    )
+    TraceWriter(engine, 1, TraceSpool(tmp_path / "spool")).write([good, odd])
+    with Session(engine) as session:
+        stored = session.get(Request, odd.request_id)
+        assert session.get(Request, good.request_id) is not None
+    assert stored.route == ("/employees/\ufffd" + "x" * 200)[:128]
+    assert stored.method == "PROPFIND"
+    assert stored.error == "colonne inconnue : a\ufffdb"
 
 
 def _trace(prediction_id: str) -> CallTrace:
