@@ -23,8 +23,9 @@ from src.ids import new_id
 # BIGINT ids on PostgreSQL; SQLite only auto-increments a column declared INTEGER.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 # `json`, not `jsonb`, on PostgreSQL: the documents are written on every request and read back
-# whole, never queried inside (migration 0003 says what parsing them cost).
-Json = JSON()
+# whole, never queried inside (migration 0003 says what parsing them cost). None is SQL NULL
+# (no document), not the JSON value null, on every backend and write path.
+Json = JSON(none_as_null=True)
 # Trace rows get their ids in the application (time-ordered UUIDs as text, `src.ids`), so a
 # group of traces is inserted with plain bulk statements: no RETURNING, which SQLite runs one
 # row at a time.

@@ -1,11 +1,12 @@
 """Bulk inserts: SQLAlchemy Core on SQLite, one pipelined round trip on PostgreSQL; the same
 rows and the same exceptions either way."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from database.bulk import commit_rows, insert_rows
 from database.engine import create_database_engine, resolve_database_url
@@ -54,9 +55,48 @@ def test_rows_of_several_tables_are_stored_with_their_types(engine: Engine) -> N
     with engine.connect() as connection:
         stored = connection.execute(select(ApiResponse).order_by(ApiResponse.sent_at)).all()
         received = connection.scalars(select(Request.received_at)).all()
+        without_body = select(func.count()).where(ApiResponse.body.is_(None))
+        assert connection.scalar(without_body) == 1  # SQL NULL, not the JSON value null
     assert {row.request_id for row in stored} == set(ids)
     assert sorted((row.body or {}).get("detail", "") for row in stored) == ["", "é"]
     assert received == [datetime(2026, 11, 23, 8, 0, tzinfo=UTC)] * 2
+
+
+def test_values_come_back_exactly_as_given(engine: Engine) -> None:
+    # On PostgreSQL the rows travel as JSON: floats, times, quotes and nesting must survive it.
+    upgrade(engine)
+    request_id = new_id()
+    paris = timezone(timedelta(hours=1))
+    request = {
+        **_request(request_id),
+        "received_at": datetime(2026, 11, 23, 9, 30, 0, 123456, tzinfo=paris),
+        "latency_ms": 0.1 + 0.2,
+        "route": '/employees/"1"\\ é 🙂 \u2028',
+        "error": None,
+    }
+    body = {"detail": [{"loc": ["body", "âge"], "input": 'a"b\\c\u0000'}], "n": 1e-310}
+    with engine.begin() as connection:
+        insert_rows(
+            connection,
+            [
+                (Request.__table__, [request]),
+                (ApiResponse.__table__, [_response(request_id, body)]),
+            ],
+        )
+    with Session(engine) as session:
+        stored = session.get(Request, request_id)
+        response = session.scalars(select(ApiResponse)).one()
+    assert stored.received_at == datetime(2026, 11, 23, 8, 30, 0, 123456, tzinfo=UTC)
+    assert stored.latency_ms == 0.1 + 0.2
+    assert (stored.route, stored.error) == (request["route"], None)
+    assert response.body == body
+
+
+def test_a_naive_time_is_refused_before_anything_is_sent(engine: Engine) -> None:
+    upgrade(engine)
+    naive = {**_request(new_id()), "received_at": datetime(2026, 11, 23, 9, 0)}
+    with pytest.raises(ValueError, match="naive"), engine.begin() as connection:
+        insert_rows(connection, [(Request.__table__, [naive])])
 
 
 def test_a_failed_statement_stores_nothing_of_the_transaction(engine: Engine) -> None:
