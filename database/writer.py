@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from anyio import to_thread
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from database.bulk import commit_rows, insert_rows
 from database.repository import CallTrace, list_stored_request_ids, trace_rows
@@ -25,7 +25,7 @@ from database.spool import TraceSpool
 logger = logging.getLogger(__name__)
 
 #: What a lost connection raises (refused, reset, timed out, server shut down, SQLite locked or
-#: unwritable). Anything else, an integrity error say, is a bug: it is raised, not spooled.
+#: unwritable). Anything else, an integrity error say, is about the trace: it is not spooled.
 UNREACHABLE = (OperationalError, InterfaceError)
 
 
@@ -53,21 +53,18 @@ class TraceWriter:
         self._lock = threading.Lock()
         self._connection: Connection | None = None
 
-    def write(self, traces: list[CallTrace]) -> None:
-        """All traces or none, in the database or (while it is unreachable) in the spool.
+    def write(self, traces: list[CallTrace]) -> list[Exception | None]:
+        """Each trace whole or not at all, in the database or (while it is unreachable) in the
+        spool; returns, per trace, the error that kept it out, or None.
 
-        Once a write has failed, later groups go straight to the spool until `replay` finds
-        the database again: a down server can take seconds to refuse each connection.
+        The group is one transaction. If the database refuses it for what a trace holds (a
+        bug, or a value a column cannot take), each trace is written again on its own: one bad
+        trace fails only its own caller. Once a write has failed for a lost connection, later
+        groups go straight to the spool until `replay` finds the database again: a down server
+        can take seconds to refuse each connection.
         """
         with self._lock:
-            if self._reachable:
-                try:
-                    self._insert(traces, self.model_version_id)
-                    return
-                except UNREACHABLE as err:
-                    self._reachable = False
-                    logger.warning("database unreachable, spooling traces to disk: %s", err)
-            self.spool.keep(self.model_version_id, traces)
+            return self._write(traces)
 
     def replay(self) -> int:
         """Writes the spooled groups, oldest first; returns how many traces were stored.
@@ -100,6 +97,22 @@ class TraceWriter:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+
+    def _write(self, traces: list[CallTrace]) -> list[Exception | None]:
+        if self._reachable:
+            try:
+                self._insert(traces, self.model_version_id)
+                return [None] * len(traces)
+            except UNREACHABLE as err:
+                self._reachable = False
+                logger.warning("database unreachable, spooling traces to disk: %s", err)
+            except DBAPIError as err:
+                if len(traces) == 1:
+                    logger.error("trace %s refused: %s", traces[0].request_id, err)
+                    return [err]
+                return [outcome for trace in traces for outcome in self._write([trace])]
+        self.spool.keep(self.model_version_id, traces)
+        return [None] * len(traces)
 
     def _insert(self, traces: list[CallTrace], model_version_id: int) -> None:
         """The hot path: one transaction, one round trip on PostgreSQL (`commit_rows`)."""

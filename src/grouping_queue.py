@@ -19,9 +19,10 @@ Answer = TypeVar("Answer")
 
 class GroupingQueue(Generic[Item, Answer]):
     """`await submit(item)` -> `work([..., item, ...])`'s answer for it, in one call with the
-    items of concurrent callers; `work` returns one answer per item, in order."""
+    items of concurrent callers; `work` returns one answer per item, in order. An answer that
+    is an exception is raised to its own caller only; an exception `work` raises, to all."""
 
-    def __init__(self, work: Callable[[Sequence[Item]], list[Answer]]) -> None:
+    def __init__(self, work: Callable[[Sequence[Item]], list[Answer | Exception]]) -> None:
         self._work = work
         self._waiting: list[tuple[Item, asyncio.Future[Answer]]] = []
         self._draining = False
@@ -51,5 +52,9 @@ class GroupingQueue(Generic[Item, Answer]):
                     future.set_exception(err)
             return
         for (_, future), answer in zip(group, answers, strict=True):
-            if not future.done():  # a caller that went away has a cancelled future
+            if future.done():  # a caller that went away has a cancelled future
+                continue
+            if isinstance(answer, Exception):
+                future.set_exception(answer)
+            else:
                 future.set_result(answer)

@@ -170,9 +170,8 @@ class PredictionService:
             start = end
         return results
 
-    def _write(self, builders: Sequence[Callable[[], CallTrace]]) -> list[None]:
-        self.writer.write([build() for build in builders])
-        return [None] * len(builders)
+    def _write(self, builders: Sequence[Callable[[], CallTrace]]) -> list[Exception | None]:
+        return self.writer.write([build() for build in builders])
 
     def _score(self, payloads: list[dict[str, Any]]) -> tuple[list[dict], dict[str, np.ndarray]]:
         columns = build_features(columns_from_records(payloads))

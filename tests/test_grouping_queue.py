@@ -88,3 +88,20 @@ def test_a_cancelled_caller_does_not_break_the_group() -> None:
         return await kept
 
     assert asyncio.run(scenario()) == [30]
+
+
+def test_an_answer_that_is_an_error_reaches_its_own_caller_only() -> None:
+    groups = []
+
+    def picky(items: Sequence[int]) -> list[int | Exception]:
+        groups.append(list(items))
+        return [ValueError(f"odd {n}") if n % 2 else n * 10 for n in items]
+
+    async def scenario() -> list[int | BaseException]:
+        queue = GroupingQueue(picky)
+        return await asyncio.gather(*(queue.submit(n) for n in range(4)), return_exceptions=True)
+
+    answers = asyncio.run(scenario())
+    assert groups == [[0, 1, 2, 3]]  # one group, yet each caller has its own outcome
+    assert answers[0::2] == [0, 20]
+    assert [str(error) for error in answers[1::2]] == ["odd 1", "odd 3"]

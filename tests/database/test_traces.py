@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
@@ -105,7 +104,7 @@ def test_concurrent_requests_are_each_stored_exactly_once(
     assert _count(engine, Request) == _count(engine, ApiResponse) == 64
 
 
-def test_a_group_is_written_all_or_nothing(
+def test_a_trace_the_database_refuses_fails_alone_and_stores_nothing_of_itself(
     client: TestClient, engine: Engine, make_employee: Any, tmp_path: Path
 ) -> None:
     client.post("/predict", json=make_employee(), headers=AUTH)  # schema, model row, one trace
@@ -113,12 +112,15 @@ def test_a_group_is_written_all_or_nothing(
         version_id = session.scalar(select(ModelVersion.id))
         existing = session.scalar(select(PredictionResult.id))
     good = _trace("11111111-1111-1111-1111-111111111111")
-    clashing = _trace(existing)  # a prediction id already stored: the second insert fails
+    clashing = _trace(existing)  # a prediction id already stored: its insert fails
     writer = TraceWriter(engine, version_id, TraceSpool(tmp_path / "spool"))
-    with pytest.raises(IntegrityError):
-        writer.write([good, clashing])
-    assert _count(engine, Request) == 1
-    assert _count(engine, PredictionResult) == 1
+    outcomes = writer.write([good, clashing])
+    assert outcomes[0] is None and isinstance(outcomes[1], IntegrityError)
+    with Session(engine) as session:
+        assert session.get(Request, good.request_id) is not None
+        assert session.get(Request, clashing.request_id) is None  # not half of it either
+    assert _count(engine, PredictionResult) == 2
+    assert writer.status().spooled == 0  # refused is not unreachable: nothing waits to retry
 
 
 def test_what_a_client_sent_is_stored_even_where_a_column_cannot_hold_it(
