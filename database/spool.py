@@ -21,6 +21,8 @@ from sqlalchemy import URL
 from database.repository import CallTrace
 
 SUFFIX = ".json"
+#: Traces the database refused even one by one: kept for a person to look at, never replayed.
+REFUSED_SUFFIX = ".refused"
 
 
 class TraceSpool:
@@ -29,10 +31,11 @@ class TraceSpool:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def keep(self, model_version_id: int, traces: list[CallTrace]) -> Path:
-        """Store a group durably; returns its file."""
+    def keep(self, model_version_id: int, traces: list[CallTrace], refused: bool = False) -> Path:
+        """Store a group durably, to replay, or `refused` to set it aside; returns its file."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}-{len(traces)}{SUFFIX}"
+        suffix = REFUSED_SUFFIX if refused else SUFFIX
+        name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}-{len(traces)}{suffix}"
         content = orjson.dumps(
             {"model_version_id": model_version_id, "traces": [asdict(t) for t in traces]}
         )
@@ -51,6 +54,12 @@ class TraceSpool:
         if not self.directory.exists():
             return []
         return sorted(self.directory.glob(f"*{SUFFIX}"))
+
+    def refused(self) -> list[Path]:
+        """The groups set aside."""
+        if not self.directory.exists():
+            return []
+        return sorted(self.directory.glob(f"*{REFUSED_SUFFIX}"))
 
     def count(self) -> int:
         """How many traces wait, from the file names."""

@@ -70,14 +70,16 @@ class TraceWriter:
         """Writes the spooled groups, oldest first; returns how many traces were stored.
 
         Stops at the first group that cannot be written (the database is still down) and
-        leaves it and the rest for the next call.
+        leaves it and the rest for the next call. A group the database refuses is written
+        trace by trace, and the traces it still refuses are set aside in the spool (kept, never
+        replayed again), so that one of them cannot hold back every later group.
         """
         stored = 0
         with self._lock:
             for path in self.spool.groups():
                 model_version_id, traces = self.spool.load(path)
                 try:
-                    stored += self._insert_missing(traces, model_version_id)
+                    stored += self._replay_group(traces, model_version_id)
                 except UNREACHABLE as err:
                     self._reachable = False
                     logger.info("database still unreachable: %s", err)
@@ -128,6 +130,18 @@ class TraceWriter:
                 self._connection.close()
                 self._connection = None
             raise
+
+    def _replay_group(self, traces: list[CallTrace], model_version_id: int) -> int:
+        try:
+            return self._insert_missing(traces, model_version_id)
+        except UNREACHABLE:
+            raise
+        except DBAPIError:
+            if len(traces) == 1:
+                kept = self.spool.keep(model_version_id, traces, refused=True)
+                logger.error("spooled trace refused by the database, set aside in %s", kept)
+                return 0
+            return sum(self._replay_group([trace], model_version_id) for trace in traces)
 
     def _insert_missing(self, traces: list[CallTrace], model_version_id: int) -> int:
         """Replay (rare): a pooled connection, reading and writing in one transaction."""

@@ -17,6 +17,8 @@ from sqlalchemy import Engine, make_url, text
 
 from app import create_app
 from database.engine import create_database_engine, resolve_database_url
+from database.repository import CallTrace
+from src.service import Call
 from tests.conftest import make_settings
 
 #: The one API token of the database tests' app.
@@ -71,3 +73,23 @@ def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
     settings = make_settings(tmp_path, api_tokens=TOKEN, database_url=db_url)
     with TestClient(create_app(settings)) as client:
         yield client
+
+
+def prediction_trace(prediction_id: str) -> CallTrace:
+    """A small trace of one answered prediction, with the given `prediction_id`."""
+    prediction = {
+        "prediction_id": prediction_id,
+        "prediction": "Reste",
+        "probability": 0.1,
+        "threshold": 0.3,
+        "risk_level": "faible",
+        "model_version": "1.0.0",
+        "explanation": [],
+    }
+    return Call(source="api", method="POST", route="/predict").trace(
+        200,
+        "0" * 64,
+        inputs=[{"age": 30}],
+        features=[{"age": 30.0}],
+        predictions=[prediction],
+    )

@@ -19,9 +19,10 @@ from database.repository import CallTrace, add_model_version
 from database.spool import TraceSpool
 from database.writer import TraceWriter
 from src.artifacts import LoadedModel
+from src.ids import new_id
 from src.service import Call
 from tests.conftest import make_settings
-from tests.database.conftest import TOKEN
+from tests.database.conftest import TOKEN, prediction_trace
 from tests.database.private_postgres import PrivatePostgres, find_binaries
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -80,6 +81,25 @@ def test_replay_skips_a_group_that_was_stored_before_its_file_was_removed(
     spool.keep(1, [stored, missing])
     assert writer.replay() == 1
     assert sorted(_request_ids(migrated)) == sorted([stored.request_id, missing.request_id])
+
+
+def test_a_spooled_trace_the_database_refuses_is_set_aside_and_holds_back_nothing(
+    migrated: Engine, tmp_path: Path
+) -> None:
+    spool = TraceSpool(tmp_path / "spool")
+    writer = TraceWriter(migrated, 1, spool)
+    taken = prediction_trace(new_id())
+    writer.write([taken])
+    clashing = prediction_trace(taken.predictions[0]["prediction_id"])  # its result id is taken
+    good, later = _trace(), _trace()
+    spool.keep(1, [good, clashing])
+    spool.keep(1, [later])
+    assert writer.replay() == 2
+    assert set(_request_ids(migrated)) == {taken.request_id, good.request_id, later.request_id}
+    assert spool.count() == 0 and writer.status().reachable
+    [refused] = spool.refused()
+    assert [t.request_id for t in spool.load(refused)[1]] == [clashing.request_id]
+    assert writer.replay() == 0 and spool.refused() == [refused]  # not replayed again
 
 
 def test_after_a_failure_writes_go_to_the_spool_until_replay_finds_the_database(

@@ -21,12 +21,11 @@ from database.models import (
     PredictionResult,
     Request,
 )
-from database.repository import CallTrace
 from database.spool import TraceSpool
 from database.writer import TraceWriter
 from src.features import build_features, columns_from_records
 from src.service import Call
-from tests.database.conftest import TOKEN
+from tests.database.conftest import TOKEN, prediction_trace
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -111,8 +110,8 @@ def test_a_trace_the_database_refuses_fails_alone_and_stores_nothing_of_itself(
     with Session(engine) as session:
         version_id = session.scalar(select(ModelVersion.id))
         existing = session.scalar(select(PredictionResult.id))
-    good = _trace("11111111-1111-1111-1111-111111111111")
-    clashing = _trace(existing)  # a prediction id already stored: its insert fails
+    good = prediction_trace("11111111-1111-1111-1111-111111111111")
+    clashing = prediction_trace(existing)  # a prediction id already stored: its insert fails
     writer = TraceWriter(engine, version_id, TraceSpool(tmp_path / "spool"))
     outcomes = writer.write([good, clashing])
     assert outcomes[0] is None and isinstance(outcomes[1], IntegrityError)
@@ -138,22 +137,3 @@ def test_what_a_client_sent_is_stored_even_where_a_column_cannot_hold_it(
     assert stored.route == ("/employees/\ufffd" + "x" * 200)[:128]
     assert stored.method == "PROPFIND"
     assert stored.error == "colonne inconnue : a\ufffdb"
-
-
-def _trace(prediction_id: str) -> CallTrace:
-    prediction = {
-        "prediction_id": prediction_id,
-        "prediction": "Reste",
-        "probability": 0.1,
-        "threshold": 0.3,
-        "risk_level": "faible",
-        "model_version": "1.0.0",
-        "explanation": [],
-    }
-    return Call(source="api", method="POST", route="/predict").trace(
-        200,
-        "0" * 64,
-        inputs=[{"age": 30}],
-        features=[{"age": 30.0}],
-        predictions=[prediction],
-    )
