@@ -63,7 +63,11 @@ class TraceSpool:
 
     def count(self) -> int:
         """How many traces wait, from the file names."""
-        return sum(int(path.stem.rsplit("-", 1)[1]) for path in self.groups())
+        return _traces_in(self.groups())
+
+    def refused_count(self) -> int:
+        """How many traces were set aside, from the file names."""
+        return _traces_in(self.refused())
 
     @staticmethod
     def load(path: Path) -> tuple[int, list[CallTrace]]:
@@ -78,6 +82,10 @@ class TraceSpool:
     def remove(self, path: Path) -> None:
         path.unlink()
         _fsync_directory(self.directory)
+
+
+def _traces_in(files: list[Path]) -> int:
+    return sum(int(path.stem.rsplit("-", 1)[1]) for path in files)
 
 
 def _fsync_directory(directory: Path) -> None:

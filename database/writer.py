@@ -32,7 +32,8 @@ UNREACHABLE = (OperationalError, InterfaceError)
 @dataclass(frozen=True)
 class WriterStatus:
     reachable: bool
-    spooled: int
+    spooled: int  # traces waiting for the database
+    refused: int  # spooled traces the database refused, set aside for a person to look at
 
 
 class TraceWriter:
@@ -91,7 +92,11 @@ class TraceWriter:
         return stored
 
     def status(self) -> WriterStatus:
-        return WriterStatus(reachable=self._reachable, spooled=self.spool.count())
+        return WriterStatus(
+            reachable=self._reachable,
+            spooled=self.spool.count(),
+            refused=self.spool.refused_count(),
+        )
 
     def close(self) -> None:
         """Returns the writer's connection (at shutdown)."""

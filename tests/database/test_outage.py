@@ -99,6 +99,7 @@ def test_a_spooled_trace_the_database_refuses_is_set_aside_and_holds_back_nothin
     assert spool.count() == 0 and writer.status().reachable
     [refused] = spool.refused()
     assert [t.request_id for t in spool.load(refused)[1]] == [clashing.request_id]
+    assert writer.status().refused == 1  # /health says degraded until someone deals with it
     assert writer.replay() == 0 and spool.refused() == [refused]  # not replayed again
 
 
@@ -172,6 +173,7 @@ def test_postgres_stopped_and_restarted_loses_no_prediction(
             # 3 singles, 1 batch, the 401 and the 503 (the test client returns once the
             # recorder has written them; a real server answers before)
             "spooled_traces": 6,
+            "refused_traces": 0,
         }
 
         server.start()

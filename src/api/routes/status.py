@@ -13,13 +13,14 @@ router = APIRouter(tags=["status"])
 
 
 def health_report(state: State) -> dict[str, Any]:
-    """`degraded` when a configured Hub model could not be used, or traces are waiting on local
-    disk for the database (unreachable, or just back and catching up)."""
+    """`degraded` when a configured Hub model could not be used, when traces are waiting on
+    local disk for the database (unreachable, or just back and catching up), or when some were
+    refused by it and set aside (until a person deals with them)."""
     loaded: LoadedModel = state.model
     service: PredictionService = state.service
     writer = service.writer.status()
     model_fell_back = state.settings.model_repo_id is not None and loaded.source != "hub"
-    degraded = model_fell_back or not writer.reachable or writer.spooled > 0
+    degraded = model_fell_back or not writer.reachable or writer.spooled > 0 or writer.refused > 0
     return {
         "status": "degraded" if degraded else "ok",
         "model": {
@@ -31,6 +32,7 @@ def health_report(state: State) -> dict[str, Any]:
             "backend": service.writer.engine.dialect.name,
             "status": "ok" if writer.reachable else "unreachable",
             "spooled_traces": writer.spooled,
+            "refused_traces": writer.refused,
         },
         "latency": asdict(service.latency.summary()),
     }
