@@ -4,7 +4,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from src.artifacts import LoadedModel
-from src.service import Call
 from tests.api.conftest import AUTH
 from tests.conftest import EMPLOYEE_1
 
@@ -25,16 +24,6 @@ def test_health_reports_ok_and_the_loaded_model(client: TestClient, shipped: Loa
         "spooled_traces": 0,
         "refused_traces": 0,
     }
-
-
-def test_health_is_degraded_while_refused_traces_wait_for_a_person(client: TestClient) -> None:
-    spool = client.app.state.service.writer.spool
-    call = Call(source="api", method="GET", route="/predictions")
-    spool.keep(1, [call.trace(401, "0" * 64)], refused=True)
-    health = client.get("/health").json()
-    assert health["status"] == "degraded"
-    assert health["database"]["refused_traces"] == 1
-    assert health["database"]["spooled_traces"] == 0  # set aside, not waiting to be replayed
 
 
 def test_health_reports_the_latency_of_recent_predictions(client: TestClient) -> None:

@@ -103,6 +103,16 @@ def test_a_spooled_trace_the_database_refuses_is_set_aside_and_holds_back_nothin
     assert writer.replay() == 0 and spool.refused() == [refused]  # not replayed again
 
 
+def test_health_is_degraded_while_refused_traces_wait_for_a_person(client: TestClient) -> None:
+    spool = client.app.state.service.writer.spool
+    call = Call(source="api", method="GET", route="/predictions")
+    spool.keep(1, [call.trace(401, "0" * 64)], refused=True)
+    health = client.get("/health").json()
+    assert health["status"] == "degraded"
+    assert health["database"]["refused_traces"] == 1
+    assert health["database"]["spooled_traces"] == 0  # set aside, not waiting to be replayed
+
+
 def test_after_a_failure_writes_go_to_the_spool_until_replay_finds_the_database(
     migrated: Engine, db_url: str, tmp_path: Path
 ) -> None:
