@@ -16,12 +16,11 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from database.engine import engine_from_settings
 from database.load_employees import load_employees
 from database.migrate import upgrade
-from database.repository import add_model_version
+from database.repository import ServedModel
 from database.spool import TraceSpool, default_spool_dir
 from database.writer import TraceWriter, replay_until_cancelled
 from src.api.errors import install_error_handlers
@@ -57,21 +56,23 @@ def _tokens(settings: Settings) -> list[bytes]:
     return [generated.encode("utf-8")]
 
 
-def _database(settings: Settings) -> Engine:
-    """The engine, with the schema brought to head and the employees loaded (single-process
-    deployments; replicas run `python -m database.migrate` and `python -m
-    database.load_employees` once instead, and this finds nothing to do)."""
-    engine = engine_from_settings(settings)
+def _prepare_database(engine: Engine) -> None:
+    """The schema brought to head and the employees loaded (single-process deployments;
+    replicas run `python -m database.migrate` and `python -m database.load_employees` once
+    instead, and this finds nothing to do)."""
     upgrade(engine)
     load_employees(engine, PROJECT_ROOT / "data")  # idempotent: adds only missing employees
-    return engine
 
 
-def _writer(settings: Settings, engine: Engine, loaded: LoadedModel) -> TraceWriter:
-    with Session(engine) as session, session.begin():
-        model_version_id = add_model_version(session, loaded.metadata, loaded.source)
+def _writer(settings: Settings, loaded: LoadedModel) -> TraceWriter:
+    """The trace writer, connected if the database answers; if not, the service starts
+    anyway (degraded, traces spooled) and prepares the database when it comes back."""
+    engine = engine_from_settings(settings)
     spool = TraceSpool(settings.spool_dir or default_spool_dir(engine.url))
-    return TraceWriter(engine, model_version_id, spool)
+    model = ServedModel.from_metadata(loaded.metadata, loaded.source)
+    writer = TraceWriter(engine, model, spool, prepare=_prepare_database)
+    writer.connect()
+    return writer
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -80,10 +81,8 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = load_model(settings)
-        engine = _database(settings)
-        writer = _writer(settings, engine, loaded)
+        writer = _writer(settings, loaded)
         app.state.model = loaded
-        app.state.engine = engine
         app.state.service = PredictionService(
             Predictor(loaded.model), loaded.metadata["version"], writer
         )
@@ -100,7 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         replaying.cancel()
         writer.close()
-        engine.dispose()
+        writer.engine.dispose()
 
     app = FastAPI(
         title="Futurisys attrition service",
@@ -109,12 +108,12 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(CallRecorder)  # added last: outermost, sees the body limit's 413s too
+    routers = (status.router, predict.router, employees.router, history.router)
+    for router in routers:
+        app.include_router(router)
+    routes = [route for router in routers for route in router.routes]
+    app.add_middleware(CallRecorder, routes=routes)  # last: outermost, sees the 413s too
     install_error_handlers(app)
-    app.include_router(status.router)
-    app.include_router(predict.router)
-    app.include_router(employees.router)
-    app.include_router(history.router)
     install_examples(app, PROJECT_ROOT / "data")
     _mount_ui(app, settings)
     return app

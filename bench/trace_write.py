@@ -19,12 +19,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import Connection, make_url, text
-from sqlalchemy.orm import Session
 
 from database.bulk import commit_rows
 from database.engine import create_database_engine, resolve_database_url
 from database.migrate import upgrade
-from database.repository import CallTrace, add_model_version, trace_rows
+from database.repository import ServedModel, trace_rows
 from database.spool import TraceSpool
 from database.writer import TraceWriter
 from src.artifacts import load_local
@@ -32,7 +31,8 @@ from src.config import Settings
 from src.ids import new_id
 from src.prediction import Predictor
 from src.schemas import EmployeeRecord
-from src.service import Call, PredictionService
+from src.service import PredictionService
+from src.tracing import Call, CallTrace, answered_trace
 from tests.conftest import EMPLOYEE_1
 
 GROUP_SIZES = (1, 16)
@@ -44,12 +44,12 @@ def _traces(service: PredictionService, count: int) -> list[CallTrace]:
     bodies, features = service.score_untraced([EmployeeRecord(**EMPLOYEE_1)])
     call = Call(source="api", method="POST", route="/predict")
     return [
-        replace(call, request_id=new_id()).trace(
-            200,
-            "0" * 64,
-            inputs=[EMPLOYEE_1],
-            features=features,
-            predictions=[{**bodies[0], "prediction_id": new_id()}],
+        answered_trace(
+            replace(call, request_id=new_id()),
+            b"{}",
+            [EMPLOYEE_1],
+            features,
+            [{**bodies[0], "prediction_id": new_id()}],
         )
         for _ in range(count)
     ]
@@ -97,9 +97,9 @@ def main(argv: list[str] | None = None) -> None:
     engine = create_database_engine(resolve_database_url(database_url))
     upgrade(engine)
     loaded = load_local(Settings(_env_file=None).models_dir)
-    with Session(engine) as session, session.begin():
-        version_id = add_model_version(session, loaded.metadata, "local")
-    writer = TraceWriter(engine, version_id, TraceSpool(scratch / "spool"))
+    model = ServedModel.from_metadata(loaded.metadata, "local")
+    writer = TraceWriter(engine, model, TraceSpool(scratch / "spool"))
+    writer.connect()
     service = PredictionService(Predictor(loaded.model), loaded.metadata["version"], writer)
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")

@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import JSON, Connection, Dialect, Table, TypeDecorator, insert
-from sqlalchemy.engine.interfaces import DBAPICursor
+from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
 from sqlalchemy.exc import DBAPIError
 
 TableRows = tuple[Table, list[dict[str, Any]]]
@@ -77,10 +77,22 @@ def _execute(connection: Connection, groups: Sequence[TableRows], transaction: b
         if lost:
             connection.invalidate(err)
         elif transaction and not one_statement:
-            driver.execute("ROLLBACK")  # the failed transaction is this function's to end
+            _roll_back(driver)
         raise DBAPIError.instance(
             sql, None, err, dialect.loaded_dbapi.Error, connection_invalidated=lost
         ) from err
+    except Exception:
+        # Not the database's refusal but the driver's (sqlite3 cannot bind an int of 2**63):
+        # the transaction this function opened must still end, or the connection stays in it.
+        if transaction and not one_statement:
+            _roll_back(driver)
+        raise
+
+
+def _roll_back(driver: DBAPIConnection) -> None:
+    """Ends the failed transaction this module began, leaving the connection reusable."""
+    if getattr(driver, "in_transaction", True):
+        driver.rollback()
 
 
 @cache

@@ -1,6 +1,6 @@
 """Queries and trace rows. Builds and reads rows; never commits (the writer does)."""
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,32 +19,7 @@ from database.models import (
     new_id,
     utc_now,
 )
-from src.schemas import prediction_body
-
-
-@dataclass(frozen=True)
-class CallTrace:
-    """Everything one call leaves in the database: the request and what was sent back, and for
-    an answered prediction its inputs, features and results (empty for a rejected call).
-
-    The request id is made before writing, so a trace replayed from the spool after an outage
-    is recognised if it was stored already.
-    """
-
-    request_id: str
-    source: str
-    method: str
-    route: str
-    client_key_hash: str | None
-    received_at: datetime
-    latency_ms: float
-    status_code: int
-    response_sha256: str
-    response_body: dict[str, Any] | None = None  # only what the results cannot rebuild
-    error: str | None = None
-    inputs: list[dict[str, Any]] = field(default_factory=list)
-    features: list[dict[str, Any]] = field(default_factory=list)
-    predictions: list[dict[str, Any]] = field(default_factory=list)
+from src.tracing import CallTrace, StoredPrediction
 
 
 def get_employee(session: Session, id_employee: int) -> Employee | None:
@@ -71,22 +46,42 @@ def add_employees(connection: Connection, rows: list[dict[str, Any]]) -> None:
         connection.execute(insert(Employee.__table__), rows)
 
 
-def add_model_version(session: Session, metadata: dict[str, Any], source: str) -> int:
-    """The id of the served model's row, added on its first start (identified by sha256)."""
-    found = session.scalar(select(ModelVersion.id).where(ModelVersion.sha256 == metadata["sha256"]))
+@dataclass(frozen=True)
+class ServedModel:
+    """The `model_versions` row of a model, identified by its file's sha256. Spooled traces
+    carry it, so a trace is always stored with the model that made it, even when the
+    database was away the whole time that model was served."""
+
+    version: str
+    sha256: str
+    source: str
+    trained_at: datetime
+    threshold: float
+    metrics: dict[str, Any]
+
+    @classmethod
+    def from_metadata(cls, metadata: dict[str, Any], source: str) -> "ServedModel":
+        return cls(
+            version=metadata["version"],
+            sha256=metadata["sha256"],
+            source=source,
+            trained_at=datetime.fromisoformat(metadata["trained_at"]),
+            threshold=metadata["threshold"],
+            metrics={"cv": metadata["metrics"]["cv"], "holdout": metadata["metrics"]["holdout"]},
+        )
+
+    @classmethod
+    def from_json(cls, stored: dict[str, Any]) -> "ServedModel":
+        return cls(**{**stored, "trained_at": datetime.fromisoformat(stored["trained_at"])})
+
+
+def add_model_version(connection: Connection, model: ServedModel) -> int:
+    """The id of the model's row, added the first time it is seen."""
+    found = connection.scalar(select(ModelVersion.id).where(ModelVersion.sha256 == model.sha256))
     if found is not None:
         return found
-    row = ModelVersion(
-        version=metadata["version"],
-        sha256=metadata["sha256"],
-        source=source,
-        trained_at=datetime.fromisoformat(metadata["trained_at"]),
-        threshold=metadata["threshold"],
-        metrics={"cv": metadata["metrics"]["cv"], "holdout": metadata["metrics"]["holdout"]},
-    )
-    session.add(row)
-    session.flush()
-    return row.id
+    row = {**asdict(model), "first_served_at": utc_now()}
+    return connection.scalar(insert(ModelVersion).values(row).returning(ModelVersion.id))
 
 
 def trace_rows(traces: list[CallTrace], model_version_id: int) -> list[TableRows]:
@@ -238,8 +233,8 @@ def list_predictions(
     return [dict(row._mapping) for row in page], total
 
 
-def get_prediction_trace(session: Session, prediction_id: str) -> dict[str, Any] | None:
-    """The whole trace of one prediction, or None."""
+def get_prediction_trace(session: Session, prediction_id: str) -> StoredPrediction | None:
+    """The rows of one prediction, or None."""
     columns = (PredictionResult, EmployeeInput, Request, ModelVersion)
     found = session.execute(
         _history(columns, PredictionFilter()).where(PredictionResult.id == prediction_id)
@@ -251,42 +246,4 @@ def get_prediction_trace(session: Session, prediction_id: str) -> dict[str, Any]
     response = session.scalars(
         select(ApiResponse).where(ApiResponse.request_id == request.id)
     ).one()
-    factors = result.explanation["factors"]
-    return {
-        "prediction_id": result.id,
-        "created_at": result.created_at,
-        "request": {
-            "request_id": request.id,
-            "received_at": request.received_at,
-            "source": request.source,
-            "method": request.method,
-            "route": request.route,
-            "status_code": request.status_code,
-            "latency_ms": request.latency_ms,
-            "position": stored_input.position,
-        },
-        "input": stored_input.payload,
-        "features": feature.values,
-        "result": {
-            "prediction": result.label,
-            "probability": result.probability,
-            "threshold": result.threshold,
-            "risk_level": result.risk_level,
-            "explanation": factors,
-        },
-        "model": {"version": model.version, "sha256": model.sha256, "source": model.source},
-        "response": {
-            "status_code": response.status_code,
-            "sent_at": response.sent_at,
-            "body_sha256": response.body_sha256,
-            "sent": prediction_body(
-                result.id,
-                result.label,
-                result.probability,
-                result.threshold,
-                result.risk_level,
-                model.version,
-                factors,
-            ),
-        },
-    }
+    return StoredPrediction(result, stored_input, request, model, feature, response)

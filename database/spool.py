@@ -11,18 +11,29 @@ import os
 import tempfile
 import time
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
 import orjson
 from sqlalchemy import URL
 
-from database.repository import CallTrace
+from database.repository import ServedModel
+from src.tracing import CallTrace
 
 SUFFIX = ".json"
 #: Traces the database refused even one by one: kept for a person to look at, never replayed.
 REFUSED_SUFFIX = ".refused"
+
+
+@dataclass(frozen=True)
+class SpooledGroup:
+    """One file's traces and the model that made them: its `model_versions` row, or, in a
+    file spooled before the row travelled with the traces, the row's id."""
+
+    traces: list[CallTrace]
+    model: ServedModel | None = None
+    model_version_id: int | None = None
 
 
 class TraceSpool:
@@ -31,14 +42,20 @@ class TraceSpool:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def keep(self, model_version_id: int, traces: list[CallTrace], refused: bool = False) -> Path:
-        """Store a group durably, to replay, or `refused` to set it aside; returns its file."""
+    def keep(self, group: SpooledGroup, refused: bool = False) -> Path:
+        """Store a group durably, to replay, or `refused` to set it aside; returns its file.
+
+        Raises TypeError when a trace holds a value JSON cannot (an integer past 64 bits)."""
+        content = orjson.dumps(
+            {
+                "model": None if group.model is None else asdict(group.model),
+                "model_version_id": group.model_version_id,
+                "traces": [asdict(t) for t in group.traces],
+            }
+        )
         self.directory.mkdir(parents=True, exist_ok=True)
         suffix = REFUSED_SUFFIX if refused else SUFFIX
-        name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}-{len(traces)}{suffix}"
-        content = orjson.dumps(
-            {"model_version_id": model_version_id, "traces": [asdict(t) for t in traces]}
-        )
+        name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}-{len(group.traces)}{suffix}"
         partial = self.directory / f".{name}.partial"
         with partial.open("wb") as file:
             file.write(content)
@@ -70,18 +87,31 @@ class TraceSpool:
         return _traces_in(self.refused())
 
     @staticmethod
-    def load(path: Path) -> tuple[int, list[CallTrace]]:
-        """The model version id and the traces of one spooled group."""
+    def load(path: Path) -> SpooledGroup:
+        """One spooled group; raises ValueError (or KeyError, TypeError) if the file is not
+        one the spool wrote."""
         stored = orjson.loads(path.read_bytes())
         traces = [
             CallTrace(**{**t, "received_at": datetime.fromisoformat(t["received_at"])})
             for t in stored["traces"]
         ]
-        return stored["model_version_id"], traces
+        model = stored.get("model")
+        return SpooledGroup(
+            traces,
+            None if model is None else ServedModel.from_json(model),
+            stored.get("model_version_id"),
+        )
 
     def remove(self, path: Path) -> None:
         path.unlink()
         _fsync_directory(self.directory)
+
+    def set_aside(self, path: Path) -> Path:
+        """A file replay cannot read: renamed out of the replay order, kept for a person."""
+        aside = path.with_suffix(REFUSED_SUFFIX)
+        path.rename(aside)
+        _fsync_directory(self.directory)
+        return aside
 
 
 def _traces_in(files: list[Path]) -> int:

@@ -3,24 +3,33 @@
 One commit per request is what makes naive logging slow; the service hands the writer every
 trace that is ready at once, so a burst of N requests costs one commit, not N.
 
-While the database is unreachable, groups go to a durable spool on local disk instead (a
-prediction is never failed for its trace), and `replay` writes them once the database is back.
-A replayed group is skipped if it was stored already, so a crash between the commit and the
-spool file's removal cannot store a trace twice.
+While the database is unreachable, at start-up included, groups go to a durable spool on
+local disk instead (a prediction is never failed for its trace), and the replay task writes
+them once the database is back, one file at a time so that live traffic is never held behind
+the whole spool. A replayed group is skipped if it was stored already, so a crash between the
+commit and the spool file's removal cannot store a trace twice.
 """
 
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from anyio import to_thread
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from database.bulk import commit_rows, insert_rows
-from database.repository import CallTrace, list_stored_request_ids, trace_rows
-from database.spool import TraceSpool
+from database.repository import (
+    ServedModel,
+    add_model_version,
+    list_stored_request_ids,
+    trace_rows,
+)
+from database.spool import SpooledGroup, TraceSpool
+from src.tracing import CallTrace
 
 logger = logging.getLogger(__name__)
 
@@ -28,17 +37,24 @@ logger = logging.getLogger(__name__)
 #: unwritable). Anything else, an integrity error say, is about the trace: it is not spooled.
 UNREACHABLE = (OperationalError, InterfaceError)
 
+Outcomes = list[Exception | None]
+
 
 @dataclass(frozen=True)
 class WriterStatus:
     reachable: bool
+    ready: bool  # schema migrated, employees loaded, the served model registered
     spooled: int  # traces waiting for the database
     refused: int  # spooled traces the database refused, set aside for a person to look at
 
 
 class TraceWriter:
-    """Built once at start-up; `write` runs on the service's writing thread, `replay` on the
-    replay task's: a lock keeps them from interleaving.
+    """Built once at start-up; `write` runs on the service's writing thread, `replay_file` on
+    the replay task's: a lock keeps them from interleaving.
+
+    `prepare` readies the database for this process (migrations, the employees); it runs in
+    `connect` at start-up, and again on replay if the database was away at start-up, so the
+    service starts, answers and spools without it.
 
     The writer keeps one connection of its own rather than borrowing one from the pool per
     group: checking a connection out and in (a liveness ping on PostgreSQL, a reset) cost as
@@ -46,54 +62,90 @@ class TraceWriter:
     opens a new one.
     """
 
-    def __init__(self, engine: Engine, model_version_id: int, spool: TraceSpool) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        model: ServedModel,
+        spool: TraceSpool,
+        prepare: Callable[[Engine], None] = lambda _: None,
+    ) -> None:
         self.engine = engine
-        self.model_version_id = model_version_id
+        self.model = model
         self.spool = spool
-        self._reachable = True
+        self.model_version_id: int | None = None
+        self._prepare = prepare
+        self._reachable = False
+        self._was_down = False  # to log the outage once, and the return once
         self._lock = threading.Lock()
         self._connection: Connection | None = None
+        self._model_ids: dict[str, int] = {}
 
-    def write(self, traces: list[CallTrace]) -> list[Exception | None]:
+    @property
+    def ready(self) -> bool:
+        """Whether reads can be served: the database was reached and prepared."""
+        return self.model_version_id is not None and self._reachable
+
+    def connect(self) -> bool:
+        """Prepares the database and registers the served model; False while it is
+        unreachable (writes are spooled until `replay_file` finds it)."""
+        with self._lock:
+            return self._connect()
+
+    def write(self, traces: list[CallTrace]) -> Outcomes:
         """Each trace whole or not at all, in the database or (while it is unreachable) in the
         spool; returns, per trace, the error that kept it out, or None.
 
-        The group is one transaction. If the database refuses it for what a trace holds (a
-        bug, or a value a column cannot take), each trace is written again on its own: one bad
-        trace fails only its own caller. Once a write has failed for a lost connection, later
-        groups go straight to the spool until `replay` finds the database again: a down server
-        can take seconds to refuse each connection.
+        The group is one transaction. If it is refused for what a trace holds, each trace is
+        written again on its own: one bad trace fails only its own caller. Once a write has
+        failed for a lost connection, later groups go straight to the spool until the replay
+        finds the database again: a down server can take seconds to refuse each connection.
         """
         with self._lock:
             return self._write(traces)
 
     def replay(self) -> int:
-        """Writes the spooled groups, oldest first; returns how many traces were stored.
-
-        Stops at the first group that cannot be written (the database is still down) and
-        leaves it and the rest for the next call. A group the database refuses is written
-        trace by trace, and the traces it still refuses are set aside in the spool (kept, never
-        replayed again), so that one of them cannot hold back every later group.
-        """
+        """Writes every spooled group, oldest first; returns how many traces were stored.
+        (The app's task goes file by file through `replay_file` instead.)"""
         stored = 0
-        with self._lock:
-            for path in self.spool.groups():
-                model_version_id, traces = self.spool.load(path)
-                try:
-                    stored += self._replay_group(traces, model_version_id)
-                except UNREACHABLE as err:
-                    self._reachable = False
-                    logger.info("database still unreachable: %s", err)
-                    return stored
-                self.spool.remove(path)
-            if not self._reachable:
-                logger.warning("database reachable again; %d spooled traces written", stored)
-            self._reachable = True
+        for path in self.spool.groups():
+            written = self.replay_file(path)
+            if written is None:
+                break
+            stored += written
         return stored
+
+    def replay_file(self, path: Path) -> int | None:
+        """Writes one spooled group; returns how many of its traces were stored, or None if the
+        database is still unreachable (the file stays for the next attempt).
+
+        A group the database refuses is written trace by trace, and the traces it still
+        refuses are set aside in the spool (kept, never replayed again), as is a file that
+        cannot be read: neither may hold back the files behind it.
+        """
+        with self._lock:
+            if not self.ready and not self._connect():
+                return None
+            if not path.exists():  # replayed by an earlier pass
+                return 0
+            try:
+                group = self.spool.load(path)
+            except (ValueError, KeyError, TypeError):
+                aside = self.spool.set_aside(path)
+                logger.exception("unreadable spool file set aside as %s", aside)
+                return 0
+            try:
+                stored = self._replay_group(group)
+            except UNREACHABLE as err:
+                self._reachable, self._was_down = False, True
+                logger.info("database still unreachable: %s", err)
+                return None
+            self.spool.remove(path)
+            return stored
 
     def status(self) -> WriterStatus:
         return WriterStatus(
             reachable=self._reachable,
+            ready=self.ready,
             spooled=self.spool.count(),
             refused=self.spool.refused_count(),
         )
@@ -101,24 +153,41 @@ class TraceWriter:
     def close(self) -> None:
         """Returns the writer's connection (at shutdown)."""
         with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+            self._drop_connection()
 
-    def _write(self, traces: list[CallTrace]) -> list[Exception | None]:
-        if self._reachable:
+    def _connect(self) -> bool:
+        try:
+            if self.model_version_id is None:
+                self._prepare(self.engine)
+                with self.engine.begin() as connection:
+                    self.model_version_id = add_model_version(connection, self.model)
+            elif not self._reachable:
+                with self.engine.connect() as connection:
+                    connection.exec_driver_sql("SELECT 1")
+        except UNREACHABLE as err:
+            if not self._was_down:
+                logger.warning("database unreachable, traces go to the spool: %s", err)
+            self._reachable, self._was_down = False, True
+            return False
+        if self._was_down:
+            logger.warning("database reachable; %d spooled traces to replay", self.spool.count())
+        self._reachable, self._was_down = True, False
+        return True
+
+    def _write(self, traces: list[CallTrace]) -> Outcomes:
+        if self.ready:
             try:
                 self._insert(traces, self.model_version_id)
                 return [None] * len(traces)
             except UNREACHABLE as err:
-                self._reachable = False
+                self._reachable, self._was_down = False, True
                 logger.warning("database unreachable, spooling traces to disk: %s", err)
-            except DBAPIError as err:
-                if len(traces) == 1:
-                    logger.error("trace %s refused: %s", traces[0].request_id, err)
-                    return [err]
-                return [outcome for trace in traces for outcome in self._write([trace])]
-        self.spool.keep(self.model_version_id, traces)
+            except Exception as err:  # any refusal of a trace: isolate it (see _one_by_one)
+                return _one_by_one(traces, err, self._write)
+        try:
+            self.spool.keep(SpooledGroup(traces, self.model))
+        except (TypeError, ValueError) as err:  # a value the spool's JSON cannot hold
+            return _one_by_one(traces, err, self._write)
         return [None] * len(traces)
 
     def _insert(self, traces: list[CallTrace], model_version_id: int) -> None:
@@ -130,41 +199,75 @@ class TraceWriter:
             commit_rows(self._connection, trace_rows(traces, model_version_id))
         except UNREACHABLE:
             # Dropped: a server that went away costs one failed attempt, not one per group.
-            if self._connection is not None:
-                self._connection.invalidate()
-                self._connection.close()
-                self._connection = None
+            self._drop_connection()
             raise
 
-    def _replay_group(self, traces: list[CallTrace], model_version_id: int) -> int:
+    def _drop_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.invalidate()
+            self._connection.close()
+            self._connection = None
+
+    def _replay_group(self, group: SpooledGroup) -> int:
         try:
-            return self._insert_missing(traces, model_version_id)
+            return self._insert_missing(group)
         except UNREACHABLE:
             raise
-        except DBAPIError:
-            if len(traces) == 1:
-                kept = self.spool.keep(model_version_id, traces, refused=True)
-                logger.error("spooled trace refused by the database, set aside in %s", kept)
+        except Exception:  # any refusal of a trace: set it aside
+            if len(group.traces) == 1:
+                kept = self.spool.keep(group, refused=True)
+                logger.exception("spooled trace refused by the database, set aside in %s", kept)
                 return 0
-            return sum(self._replay_group([trace], model_version_id) for trace in traces)
+            return sum(
+                self._replay_group(SpooledGroup([trace], group.model, group.model_version_id))
+                for trace in group.traces
+            )
 
-    def _insert_missing(self, traces: list[CallTrace], model_version_id: int) -> int:
+    def _insert_missing(self, group: SpooledGroup) -> int:
         """Replay (rare): a pooled connection, reading and writing in one transaction."""
         with self.engine.begin() as connection:
-            ids = [trace.request_id for trace in traces]
+            model_version_id = self._model_version_id(connection, group)
+            ids = [trace.request_id for trace in group.traces]
             stored = list_stored_request_ids(connection, ids)
-            missing = [trace for trace in traces if trace.request_id not in stored]
+            missing = [trace for trace in group.traces if trace.request_id not in stored]
             insert_rows(connection, trace_rows(missing, model_version_id))
         return len(missing)
 
+    def _model_version_id(self, connection: Connection, group: SpooledGroup) -> int:
+        if group.model is None:  # a file of an earlier version: the id travelled instead
+            assert group.model_version_id is not None, "a spooled group names its model"
+            return group.model_version_id
+        sha256 = group.model.sha256
+        if sha256 not in self._model_ids:
+            self._model_ids[sha256] = add_model_version(connection, group.model)
+        return self._model_ids[sha256]
+
+
+def _one_by_one(
+    traces: list[CallTrace], err: Exception, write: Callable[[list[CallTrace]], Outcomes]
+) -> Outcomes:
+    """A group refused for what one of its traces holds (the database's refusal, or the
+    driver's: a value it cannot bind) is written again trace by trace, so that only the bad
+    trace's caller gets the error. Any exception counts: one that escaped would fail every
+    caller of the group and leave the writer in doubt about the database."""
+    if len(traces) > 1:
+        return [outcome for trace in traces for outcome in write([trace])]
+    logger.error("trace %s refused: %s: %s", traces[0].request_id, type(err).__name__, err)
+    return [err]
+
 
 async def replay_until_cancelled(writer: TraceWriter, interval_s: float) -> None:
-    """The app's background task: every `interval_s`, writes what waits in the spool."""
+    """The app's background task: every `interval_s`, writes what waits in the spool, one
+    file per hop to the thread, so live writes take the lock between files."""
     while True:
         await asyncio.sleep(interval_s)
-        if not writer.spool.groups():  # a directory listing: cheap enough to poll
+        if writer.ready and not writer.spool.groups():  # a directory listing: cheap to poll
             continue
         try:
-            await to_thread.run_sync(writer.replay)
+            if not writer.ready and not await to_thread.run_sync(writer.connect):
+                continue
+            for path in writer.spool.groups():
+                if await to_thread.run_sync(writer.replay_file, path) is None:
+                    break
         except Exception:  # the task must outlive any one failure: log it, retry next time
             logger.exception("replaying spooled traces failed")

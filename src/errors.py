@@ -9,6 +9,11 @@ class ArtifactIntegrityError(ValueError):
     """A model file's sha256 differs from the expected one: it is never unpickled."""
 
 
+class ArtifactCompatibilityError(ValueError):
+    """An intact model file that this code cannot serve: other features, or made by another
+    scikit-learn release. Refused like a bad hash, before it answers anything."""
+
+
 class ModelSelectionError(RuntimeError):
     """No candidate model can be shipped (e.g. the only acceptable one cannot be explained)."""
 
@@ -19,3 +24,8 @@ class UnknownEmployeeError(LookupError):
 
 class UnknownPredictionError(LookupError):
     """No stored prediction has this id."""
+
+
+class DatabaseUnavailableError(ConnectionError):
+    """A read needs the database and it is unreachable, or not ready yet (the service started
+    without it); predictions do not need it (their traces are spooled meanwhile)."""

@@ -251,6 +251,10 @@ TARGET = FieldSpec(
 
 #: Canonical employee key; each extract spells it differently (see preprocessing).
 EMPLOYEE_ID = "id_employee"
+#: Largest `id_employee`: the databases store it as a 32-bit integer (PostgreSQL `integer`).
+#: Every path that takes an id (body, path, query, CSV column) is bounded by it, so a value
+#: the storage cannot hold is a 422 naming the field, never a failed trace.
+MAX_EMPLOYEE_ID = 2**31 - 1
 
 #: Raw key column of each extract.
 KEY_COLUMNS: dict[Extract, str] = {

@@ -1,11 +1,12 @@
 """API and UI shapes. `EmployeeRecord` is generated from `src.fields`, so it cannot drift from
 the field list, nor (a test checks) from the model's schema in `models/metadata.json`."""
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
-from src.fields import FIELDS, ORDER_RULES, FieldSpec, Kind
+from src.fields import FIELDS, MAX_EMPLOYEE_ID, ORDER_RULES, FieldSpec, Kind
 from src.preprocessing import parse_oui_non, parse_percent
 
 MAX_BATCH_SIZE = 10_000
@@ -36,12 +37,20 @@ def _annotation(spec: FieldSpec) -> object:
 
 
 class _RecordRules(BaseModel):
-    """Rules that involve several fields; the fields themselves are generated below."""
+    """Rules that involve several fields; the fields themselves are generated below.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Strict, because the published schema says `integer` and `boolean`: a JSON `"41"` or `false`
+    for an age is refused rather than read as 41 or 0. In-process callers that hold text or
+    widget values (CSV cells, form inputs) go through `record_from_values`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     id_employee: int | None = Field(
-        default=None, ge=1, description="links the prediction to a stored employee"
+        default=None,
+        ge=1,
+        le=MAX_EMPLOYEE_ID,
+        description="links the prediction to a stored employee",
     )
 
     @model_validator(mode="after")
@@ -58,9 +67,19 @@ class _RecordRules(BaseModel):
 EmployeeRecord = create_model(
     "EmployeeRecord",
     __base__=_RecordRules,
-    __doc__="One employee: every HR field, unknown fields rejected.",
+    __doc__="One employee: every HR field, unknown fields rejected. Consistency rules, "
+    "checked after the fields (422 naming both fields otherwise): "
+    + "; ".join(f"{rule.smaller} <= {rule.larger}" for rule in ORDER_RULES)
+    + ".",
     **{spec.name: (_annotation(spec), ...) for spec in FIELDS},
 )
+
+
+def record_from_values(values: Mapping[str, object]) -> BaseModel:
+    """An `EmployeeRecord` from values as a CSV or a form holds them (`"41"`, `41.0`, numpy
+    numbers): the same fields, bounds and rules, with pydantic's lax conversions; raises
+    ValidationError."""
+    return EmployeeRecord.model_validate(values, strict=False)
 
 
 class Factor(BaseModel):

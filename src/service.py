@@ -7,11 +7,9 @@ commits. The answer's JSON bytes are made once, here: the caller sends exactly t
 trace records their sha256.
 """
 
-import hashlib
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -21,47 +19,16 @@ from anyio import to_thread
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from database.repository import CallTrace, get_employee
-from database.writer import TraceWriter
-from src.errors import UnknownEmployeeError
+from database.repository import get_employee
+from database.writer import UNREACHABLE, TraceWriter
+from src.errors import DatabaseUnavailableError, UnknownEmployeeError
 from src.features import build_features, columns_from_records
 from src.grouping_queue import GroupingQueue
 from src.ids import new_id
 from src.latency import LatencyWindow
 from src.prediction import Predictor, Scoring
 from src.schemas import EmployeeRecord, Prediction, prediction_body
-
-
-@dataclass(frozen=True)
-class Call:
-    """Who asked and how: the request-level facts a trace keeps."""
-
-    source: str
-    method: str
-    route: str
-    client_key_hash: str | None = None
-    request_id: str = field(default_factory=new_id)
-    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    started: float = field(default_factory=time.perf_counter)
-
-    def elapsed_ms(self) -> float:
-        return (time.perf_counter() - self.started) * 1000
-
-    def trace(self, status_code: int, response_sha256: str, **produced: object) -> CallTrace:
-        """This call's trace as it ends: who asked and how, what was sent back, and what it
-        `produced` (error, inputs, features, predictions: see `CallTrace`)."""
-        return CallTrace(
-            request_id=self.request_id,
-            source=self.source,
-            method=self.method,
-            route=self.route,
-            client_key_hash=self.client_key_hash,
-            received_at=self.received_at,
-            latency_ms=self.elapsed_ms(),
-            status_code=status_code,
-            response_sha256=response_sha256,
-            **produced,
-        )
+from src.tracing import Call, CallTrace, answered_trace, unanswered_trace
 
 
 @dataclass(frozen=True)
@@ -111,28 +78,30 @@ class PredictionService:
 
     def employee_record(self, id_employee: int) -> BaseModel:
         """The stored employee as a validated record (linked by `id_employee`)."""
-        with Session(self.writer.engine) as session:
+        with self.read_session() as session:
             employee = get_employee(session, id_employee)
         if employee is None:
             raise UnknownEmployeeError(f"no employee with id_employee {id_employee}")
         return EmployeeRecord(**employee.record, id_employee=id_employee)
 
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """The one way to read the database (API routes and UI alike): raises
+        DatabaseUnavailableError while it is unreachable or not prepared yet."""
+        if not self.writer.ready:
+            raise DatabaseUnavailableError("the database is unreachable")
+        try:
+            with Session(self.writer.engine) as session:
+                yield session
+        except UNREACHABLE as err:
+            raise DatabaseUnavailableError("the database is unreachable") from err
+
     async def record_call(
         self, call: Call, status_code: int, response_sha256: str, content: bytes
     ) -> None:
-        """A call that produced no prediction (rejected, or a read): its request and response.
-
-        An error's body is kept (it says what was wrong) and its `detail` becomes the request's
-        `error`; a page of history is only hashed, since the database can produce it again.
-        """
-        body = _json_object(content) if status_code >= 400 else None
-        detail = body.get("detail") if body else None
-        trace = call.trace(
-            status_code,
-            response_sha256,
-            response_body=body,
-            error=detail if isinstance(detail, str) else None,
-        )
+        """A call that produced no prediction (rejected, a read, or failed): its request and
+        response, written with the traces of concurrent calls."""
+        trace = unanswered_trace(call, status_code, response_sha256, content)
         await self._writing.submit(lambda: trace)
 
     def predict_untraced(self, records: Sequence[BaseModel]) -> list[Prediction]:
@@ -150,6 +119,7 @@ class PredictionService:
     async def _traced(self, job: _Job) -> Answer:
         scored = await self._scoring.submit(job)
         await self._writing.submit(scored.trace)  # answered only once committed (or spooled)
+        job.call.mark_traced()
         self.latency.add(job.call.elapsed_ms())
         return scored.answer
 
@@ -197,13 +167,7 @@ def _prediction_trace(
     bodies: list[dict[str, Any]],
     content: bytes,
 ) -> CallTrace:
-    return job.call.trace(
-        200,
-        hashlib.sha256(content).hexdigest(),
-        inputs=payloads,
-        features=_feature_rows(columns),
-        predictions=bodies,
-    )
+    return answered_trace(job.call, content, payloads, _feature_rows(columns), bodies)
 
 
 def _feature_rows(columns: dict[str, np.ndarray]) -> list[dict[str, Any]]:
@@ -211,11 +175,3 @@ def _feature_rows(columns: dict[str, np.ndarray]) -> list[dict[str, Any]]:
     names = list(columns)
     rows = zip(*(columns[name].tolist() for name in names), strict=True)
     return [dict(zip(names, row, strict=True)) for row in rows]
-
-
-def _json_object(content: bytes) -> dict[str, Any] | None:
-    try:
-        parsed = orjson.loads(content)
-    except orjson.JSONDecodeError:
-        return None
-    return parsed if isinstance(parsed, dict) else None

@@ -1,10 +1,8 @@
 """Real examples in the OpenAPI document: the sample request files of `data/`, answered by the
 loaded model, so /docs shows what the service really returns today."""
 
-import hashlib
 import json
-import time
-from datetime import UTC, datetime
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +10,20 @@ import orjson
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from database.models import (
+    ApiResponse,
+    EmployeeInput,
+    Feature,
+    ModelVersion,
+    PredictionResult,
+    Request,
+)
+from database.repository import ServedModel, trace_rows
 from src.api.routes.status import health_report, live, model_report, ready
 from src.artifacts import LoadedModel
-from src.ids import new_id
 from src.schemas import EmployeeRecord
 from src.service import PredictionService
+from src.tracing import Call, StoredPrediction, answered_trace, trace_view
 
 
 def _set_example(operation: dict[str, Any], request: object, response: object) -> None:
@@ -30,18 +37,28 @@ def _history_examples(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A page of history and one trace, as `POST /predict` of the sample employee leaves them.
 
-    Scored now by the loaded model but not stored (the docs must not write to the audit trail),
-    so only the ids and the times are of this moment rather than of a past call.
+    Scored now by the loaded model but not stored (the docs must not write to the audit
+    trail): the trace goes through the rows the writer would store and the view that
+    `GET /predictions/{id}` builds from them, so the example cannot drift from either.
     """
     record = EmployeeRecord(**employee)
-    started = time.perf_counter()
+    call = Call(source="api", method="POST", route="/predict")
     [body], [features] = service.score_untraced([record])
-    latency_ms = round((time.perf_counter() - started) * 1000, 3)
-    now = datetime.now(UTC).isoformat()
-    metadata = loaded.metadata
+    trace = answered_trace(call, orjson.dumps(body), [record.model_dump()], [features], [body])
+    model = ServedModel.from_metadata(loaded.metadata, loaded.source)
+    rows = {table.name: table_rows[0] for table, table_rows in trace_rows([trace], 0) if table_rows}
+    stored = StoredPrediction(
+        result=PredictionResult(**rows["prediction_results"]),
+        stored_input=EmployeeInput(**rows["employee_inputs"]),
+        request=Request(**rows["requests"]),
+        model=ModelVersion(**asdict(model)),
+        feature=Feature(**rows["features"]),
+        response=ApiResponse(**rows["api_responses"]),
+    )
+    view = trace_view(stored).model_dump(mode="json")
     summary = {
-        "prediction_id": body["prediction_id"],
-        "created_at": now,
+        "prediction_id": view["prediction_id"],
+        "created_at": view["created_at"],
         "source": "api",
         "route": "/predict",
         "id_employee": None,
@@ -50,38 +67,7 @@ def _history_examples(
         "risk_level": body["risk_level"],
         "model_version": body["model_version"],
     }
-    trace = {
-        "prediction_id": body["prediction_id"],
-        "created_at": now,
-        "request": {
-            "request_id": new_id(),
-            "received_at": now,
-            "source": "api",
-            "method": "POST",
-            "route": "/predict",
-            "status_code": 200,
-            "latency_ms": latency_ms,
-            "position": 0,
-        },
-        "input": record.model_dump(),
-        "features": features,
-        "result": {
-            key: body[key] for key in ("prediction", "probability", "threshold", "risk_level")
-        }
-        | {"explanation": body["explanation"]},
-        "model": {
-            "version": metadata["version"],
-            "sha256": metadata["sha256"],
-            "source": loaded.source,
-        },
-        "response": {
-            "status_code": 200,
-            "sent_at": now,
-            "body_sha256": hashlib.sha256(orjson.dumps(body)).hexdigest(),
-            "sent": body,
-        },
-    }
-    return {"items": [summary], "total": 1, "page": 1, "page_size": 20}, trace
+    return {"items": [summary], "total": 1, "page": 1, "page_size": 20}, view
 
 
 def install_examples(app: FastAPI, data_dir: Path) -> None:
@@ -104,7 +90,7 @@ def install_examples(app: FastAPI, data_dir: Path) -> None:
             _set_example(paths["/health/live"]["get"], None, live())
             _set_example(paths["/health/ready"]["get"], None, ready())
             _set_example(paths["/model"]["get"], None, model_report(app.state.model))
-            stored = service.employee_record(1)
+            stored = EmployeeRecord(**employee, id_employee=1)  # employee 1 of the extracts
             stored_answer = service.predict_untraced([stored])[0].model_dump(mode="json")
             _set_example(paths["/employees/{id_employee}/predict"]["post"], None, stored_answer)
             _set_example(

@@ -1,50 +1,74 @@
-"""Every call to a token route leaves a `requests` row, rejected ones (401, 404, 413, 422) too.
+"""Every call to an audited route leaves exactly one `requests` row: answered, rejected (401,
+404, 413, 422) or failed (500).
 
-An ASGI middleware, outermost, so it also sees what the body limit refuses before any route
-runs. It opens the call (request id, receipt time), tags the response with `X-Request-ID`, and
-after the response is sent records the call unless the service traced it: a 2xx POST is a
-prediction, whose full trace the service commits before answering. Recording after sending
-costs the client nothing.
+Which routes are audited is declared where they are defined (`audited_router`: the routes are
+`AuditedRoute`s), not read off a URL prefix or a method; a test enumerates every route of the
+app and fails on a token route that is not audited.
+
+The recorder is an ASGI middleware, outermost, so it also sees what the body limit refuses
+before any route runs. For an audited route it opens the call (request id, receipt time),
+checks the token before the body is read (an anonymous client cannot make the service read and
+parse 16 MB), tags the response with `X-Request-ID`, turns an unhandled exception into a JSON
+500 that carries the request id, and after the response is sent records the call, unless the
+service traced it itself (an answered prediction, whose full trace is committed before the
+answer). Recording after sending costs the client nothing.
 """
 
 import hashlib
 import logging
 from dataclasses import replace
 
+import orjson
+from fastapi import APIRouter, Depends
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from src.service import Call
+from src.api.deps import authenticate, require_token
+from src.api.responses import DOCUMENTED_ERRORS, UNAUTHORIZED, error_content
+from src.tracing import Call
 
 logger = logging.getLogger(__name__)
 
-#: Routes behind the token (history, employees, predictions); public ones are not recorded,
-#: or probes would fill the table.
-RECORDED_PREFIXES = ("/predict", "/employees")
 #: An error body longer than this is hashed but not kept.
 MAX_KEPT_BODY_BYTES = 64 * 1024
+#: The status recorded for a client that left before any answer (nginx's convention).
+CLIENT_CLOSED = 499
+
+
+class AuditedRoute(APIRoute):
+    """A token route whose every call is recorded (see the module's docstring)."""
+
+
+def audited_router(tags: list[str], errors: tuple[int, ...] = ()) -> APIRouter:
+    """A router of token routes: the token checked first, every call recorded, and the errors
+    every such route can answer (401, 413, 422, 429, 500, 503) plus `errors` documented."""
+    codes = sorted({401, 413, 422, 429, 500, 503, *errors})
+    return APIRouter(
+        tags=tags,
+        route_class=AuditedRoute,
+        dependencies=[Depends(require_token)],
+        responses={code: DOCUMENTED_ERRORS[code] for code in codes},
+    )
 
 
 class CallRecorder:
-    def __init__(self, app: ASGIApp) -> None:
+    """`routes`: every route the app serves, as its routers declare them, in the app's order."""
+
+    def __init__(self, app: ASGIApp, routes: list[BaseRoute]) -> None:
         self.app = app
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(RECORDED_PREFIXES):
+        if scope["type"] != "http" or not self._is_audited(scope):
             await self.app(scope, receive, send)
             return
-        call = Call(
-            source="api",
-            method=scope["method"],
-            route=scope["path"],
-        )
+        call = Call(source="api", method=scope["method"], route=scope["path"])
         state = scope.setdefault("state", {})
         state["call"] = call
-        status_code = 500
+        status_code = 0
         digest = hashlib.sha256()
         kept = bytearray()
-
-        def traced_by_service() -> bool:
-            return call.method == "POST" and 200 <= status_code < 300  # a prediction
 
         async def recording_send(message: Message) -> None:
             nonlocal status_code
@@ -52,19 +76,59 @@ class CallRecorder:
                 status_code = message["status"]
                 request_id = (b"x-request-id", call.request_id.encode())
                 message["headers"] = [*message.get("headers", []), request_id]
-            elif message["type"] == "http.response.body" and not traced_by_service():
+            elif message["type"] == "http.response.body" and not call.traced:
                 chunk = message.get("body", b"")
                 digest.update(chunk)  # a prediction's bytes are hashed by the service already
                 if status_code >= 400 and len(kept) + len(chunk) <= MAX_KEPT_BODY_BYTES:
                     kept.extend(chunk)
             await send(message)
 
-        await self.app(scope, receive, recording_send)
-        if traced_by_service():
-            return  # its full trace is committed by the service before the answer
-        call = replace(call, client_key_hash=state.get("client_key_hash"))
+        hashed = authenticate(scope, scope["app"].state.tokens)
         try:
-            service = scope["app"].state.service
-            await service.record_call(call, status_code, digest.hexdigest(), bytes(kept))
-        except Exception:  # the answer is sent already: log, never turn it into an error
-            logger.exception("could not record %s %s (%d)", call.method, call.route, status_code)
+            if hashed is None:
+                await _answer(recording_send, 401, UNAUTHORIZED, {"WWW-Authenticate": "Bearer"})
+            else:
+                state["client_key_hash"] = hashed
+                await self.app(scope, receive, recording_send)
+        except Exception:  # a bug: answer JSON with the request id, and record it as a 500
+            logger.exception("%s %s failed (request %s)", call.method, call.route, call.request_id)
+            if status_code:  # the answer had begun: it cannot become a 500 any more
+                return
+            detail = "internal error; quote the request id to the service's operators"
+            await _answer(recording_send, 500, detail, {}, request_id=call.request_id)
+        if call.traced:
+            return  # its full trace is committed by the service before the answer
+        status_code = status_code or CLIENT_CLOSED  # gone before anything was answered
+        await _record(scope, replace(call, client_key_hash=hashed), status_code, digest, kept)
+
+    def _is_audited(self, scope: Scope) -> bool:
+        """Whether the route this request goes to is audited: the first route that fully
+        matches, as the router itself will find it."""
+        for route in self.routes:
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                return isinstance(route, AuditedRoute)
+        return False
+
+
+async def _answer(
+    send: Send, status_code: int, detail: str, headers: dict[str, str], **extra: str
+) -> None:
+    body = orjson.dumps(error_content(detail, **extra))
+    raw_headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *((name.lower().encode(), value.encode()) for name, value in headers.items()),
+    ]
+    await send({"type": "http.response.start", "status": status_code, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _record(
+    scope: Scope, call: Call, status_code: int, digest: "hashlib._Hash", kept: bytearray
+) -> None:
+    try:
+        service = scope["app"].state.service
+        await service.record_call(call, status_code, digest.hexdigest(), bytes(kept))
+    except Exception:  # the answer is sent already: log, never turn it into an error
+        logger.exception("could not record %s %s (%d)", call.method, call.route, status_code)

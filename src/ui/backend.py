@@ -29,12 +29,12 @@ from database.repository import (
     list_employees,
     list_predictions,
 )
-from database.writer import UNREACHABLE
-from src.errors import UnknownEmployeeError
+from src.errors import DatabaseUnavailableError, UnknownEmployeeError
 from src.field_errors import describe_error
-from src.fields import FIELDS_BY_NAME
-from src.schemas import EmployeeRecord, Prediction
-from src.service import Answer, Call, PredictionService
+from src.fields import FIELDS_BY_NAME, MAX_EMPLOYEE_ID
+from src.schemas import Prediction, record_from_values
+from src.service import Answer, PredictionService
+from src.tracing import Call, trace_view
 from src.ui.batch import (
     BatchFileError,
     ParsedBatch,
@@ -67,7 +67,7 @@ class UiBackend:
     @cached_property
     def employees(self) -> list[tuple[int, dict[str, Any], bool]]:
         """The stored employees, read once: the loader only ever adds the same 1,470."""
-        with _database(), Session(self._state.engine) as session:
+        with self._read() as session:
             return list_employees(session)
 
     def model(self) -> tuple[dict[str, Any], str, str | None]:
@@ -77,7 +77,7 @@ class UiBackend:
     async def predict_form(self, values: dict[str, object]) -> Prediction:
         call = _call("/ui/predict")
         try:
-            record = EmployeeRecord(**values)
+            record = record_from_values(values)
         except ValidationError as err:
             raise await self._rejected(call, err) from err
         return (await self.service.predict_one(record, call)).predictions[0]
@@ -96,8 +96,8 @@ class UiBackend:
         call = _call("/ui/simulation")
         try:
             records = [
-                EmployeeRecord(**before, id_employee=id_employee),
-                EmployeeRecord(**after, id_employee=id_employee),
+                record_from_values({**before, "id_employee": id_employee}),
+                record_from_values({**after, "id_employee": id_employee}),
             ]
         except ValidationError as err:
             raise await self._rejected(call, err) from err
@@ -106,7 +106,7 @@ class UiBackend:
         return first, second
 
     def employee(self, id_employee: int) -> tuple[dict[str, Any], bool]:
-        with _database(), Session(self._state.engine) as session:
+        with self._read() as session:
             employee = get_employee(session, id_employee)
         if employee is None:
             raise gr.Error(f"Salarié inconnu : n° {id_employee}.")
@@ -146,16 +146,30 @@ class UiBackend:
         until: datetime | None,
     ) -> list[dict[str, Any]]:
         filters = PredictionFilter(since, until, label, source, None)
-        with _database(), Session(self._state.engine) as session:
+        with self._read() as session:
             rows, _ = list_predictions(session, filters, HISTORY_ROWS, 0)
         return rows
 
     def trace(self, prediction_id: str) -> dict[str, Any]:
-        with _database(), Session(self._state.engine) as session:
-            trace = get_prediction_trace(session, prediction_id.strip())
-        if trace is None:
+        """The trace as `GET /predictions/{id}` shows it, JSON-ready."""
+        with self._read() as session:
+            stored = get_prediction_trace(session, prediction_id.strip()[:64])
+        if stored is None:
             raise gr.Error(f"Aucune prédiction n'a l'identifiant {prediction_id}.")
-        return trace
+        return trace_view(stored).model_dump(mode="json")
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        """The service's read session; an unavailable database becomes a message for the user:
+        reads need it, predictions do not (their traces are spooled meanwhile)."""
+        try:
+            with self.service.read_session() as session:
+                yield session
+        except DatabaseUnavailableError as err:
+            raise gr.Error(
+                "La base de données est injoignable : les prédictions fonctionnent, "
+                "l'historique et les salariés reviendront avec elle."
+            ) from err
 
     async def _rejected(self, call: Call, err: ValidationError) -> gr.Error:
         """Records the call as the API would a 422; returns what to show HR."""
@@ -182,23 +196,13 @@ def employee_id(chosen: object) -> int:
     if chosen in (None, ""):
         raise gr.Error("Choisissez d'abord un salarié.")
     try:
-        return int(str(chosen).strip())
+        id_employee = int(str(chosen).strip())
     except ValueError:
         raise gr.Error(f"« {chosen} » n'est pas un numéro de salarié.") from None
+    if not 1 <= id_employee <= MAX_EMPLOYEE_ID:
+        raise gr.Error(f"Salarié inconnu : n° {id_employee}.")
+    return id_employee
 
 
 def _call(route: str) -> Call:
     return Call(source="ui", method="POST", route=route)
-
-
-@contextmanager
-def _database() -> Iterator[None]:
-    """An unreachable database becomes a message for the user: reads need it, predictions do
-    not (their traces are spooled meanwhile)."""
-    try:
-        yield
-    except UNREACHABLE as err:
-        raise gr.Error(
-            "La base de données est injoignable : les prédictions fonctionnent, "
-            "l'historique et les salariés reviendront avec elle."
-        ) from err

@@ -19,7 +19,7 @@ from src.errors import ExtractError
 from src.field_errors import describe_error
 from src.fields import FIELDS, KEY_COLUMNS, Extract, Kind
 from src.preprocessing import load_extracts
-from src.schemas import MAX_BATCH_SIZE, EmployeeRecord, Prediction
+from src.schemas import MAX_BATCH_SIZE, EmployeeRecord, Prediction, record_from_values
 
 COLUMNS = tuple(spec.name for spec in FIELDS)
 OPTIONAL_COLUMNS = ("id_employee",)
@@ -80,7 +80,7 @@ def parse_batch(content: bytes) -> ParsedBatch:
         for name in _FLAG_FIELDS:
             values[name] = _FLAGS.get(values[name].strip().lower(), values[name])
         try:
-            records.append(EmployeeRecord(**values))
+            records.append(record_from_values(values))
         except ValidationError as err:
             problems += [_problem(line, describe_error(error)) for error in err.errors()]
     if problems:
@@ -118,7 +118,7 @@ def parse_extracts(files: list[bytes]) -> ParsedBatch:
     if len(frame) > MAX_BATCH_SIZE:
         raise BatchFileError(f"{len(frame)} salariés : un lot en compte au plus {MAX_BATCH_SIZE}")
     try:
-        records = [EmployeeRecord(**row) for row in frame.to_dict("records")]
+        records = [record_from_values(row) for row in frame.to_dict("records")]
     except ValidationError as err:  # the cleaning checks the same rules: a safety net
         raise BatchFileError(f"extraits refusés : {err}") from err
     return ParsedBatch(frame, records)

@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 
 from src.fields import FIELDS, Extract, FieldSpec, Kind
-from src.schemas import EmployeeRecord
+from src.schemas import EmployeeRecord, record_from_values
 
 #: The form's sections, in the order of the HR extracts.
 SECTIONS: dict[Extract, str] = {
@@ -57,7 +57,7 @@ def employee_form(defaults: dict[str, Any]) -> list[gr.components.Component]:
 
 def record_from_form(values: Sequence[object]) -> EmployeeRecord:
     """The form's values (in field order) as a validated record; raises ValidationError."""
-    return EmployeeRecord(**dict(zip(FIELD_NAMES, values, strict=True)))
+    return record_from_values(dict(zip(FIELD_NAMES, values, strict=True)))
 
 
 def form_values(record: dict[str, Any]) -> list[object]:

@@ -1,5 +1,7 @@
 """Token checks on the protected routes; the status routes stay public."""
 
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +11,7 @@ from fastapi.testclient import TestClient
 from app import create_app
 from tests.api.conftest import TOKENS
 from tests.conftest import make_settings
+from tests.live_server import LIVE_TOKEN, LiveServer, serve
 
 
 @pytest.mark.parametrize(
@@ -69,3 +72,34 @@ def test_without_api_tokens_a_random_token_is_shown_once_and_accepted(
         ok = client.post("/predict", json=make_employee(), headers={"X-API-Key": token})
         refused = client.post("/predict", json=make_employee())
     assert (ok.status_code, refused.status_code) == (200, 401)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serve(tmp_path_factory.mktemp("auth")) as server:
+        yield server
+
+
+def _first_bytes_of_the_answer(live: LiveServer, headers: str, wait_s: float) -> bytes:
+    """Sends a request that announces a 15 MB body and sends none of it."""
+    host, port = live.base_url.removeprefix("http://").split(":")
+    head = (
+        f"POST /predict/batch HTTP/1.1\r\nHost: {host}\r\n{headers}"
+        "Content-Type: application/json\r\nContent-Length: 15000000\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port))) as sock:
+        sock.settimeout(wait_s)
+        sock.sendall(head.encode())
+        try:
+            return sock.recv(64)
+        except TimeoutError:
+            return b""
+
+
+def test_a_missing_token_is_refused_before_the_body_is_read(live: LiveServer) -> None:
+    assert _first_bytes_of_the_answer(live, "", wait_s=10).startswith(b"HTTP/1.1 401")
+
+
+def test_with_a_valid_token_the_service_waits_for_the_body(live: LiveServer) -> None:
+    headers = f"Authorization: Bearer {LIVE_TOKEN}\r\n"
+    assert _first_bytes_of_the_answer(live, headers, wait_s=1) == b""

@@ -6,19 +6,24 @@ database of its own, created on that server and dropped afterwards, so two runs 
 developer's and CI's) never touch each other's tables.
 """
 
+import hashlib
 import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, make_url, text
 
 from app import create_app
 from database.engine import create_database_engine, resolve_database_url
-from database.repository import CallTrace
-from src.service import Call
+from database.repository import ServedModel
+from database.spool import TraceSpool
+from database.writer import TraceWriter
+from src.artifacts import LoadedModel
+from src.tracing import Call, CallTrace, answered_trace, unanswered_trace
 from tests.conftest import make_settings
 
 #: The one API token of the database tests' app.
@@ -86,10 +91,25 @@ def prediction_trace(prediction_id: str) -> CallTrace:
         "model_version": "1.0.0",
         "explanation": [],
     }
-    return Call(source="api", method="POST", route="/predict").trace(
-        200,
-        "0" * 64,
-        inputs=[{"age": 30}],
-        features=[{"age": 30.0}],
-        predictions=[prediction],
-    )
+    call = Call(source="api", method="POST", route="/predict")
+    return answered_trace(call, b"{}", [{"age": 30}], [{"age": 30.0}], [prediction])
+
+
+def rejected_trace(status_code: int = 401, detail: str = "missing or invalid token") -> CallTrace:
+    """The trace of a call refused with `status_code` and `detail`."""
+    content = orjson.dumps({"detail": detail})
+    call = Call(source="api", method="POST", route="/predict")
+    return unanswered_trace(call, status_code, hashlib.sha256(content).hexdigest(), content)
+
+
+@pytest.fixture
+def served(shipped: LoadedModel) -> ServedModel:
+    """The shipped model's `model_versions` row."""
+    return ServedModel.from_metadata(shipped.metadata, "local")
+
+
+def connected_writer(engine: Engine, model: ServedModel, spool: TraceSpool) -> TraceWriter:
+    """A writer on a migrated database, its model registered."""
+    writer = TraceWriter(engine, model, spool)
+    assert writer.connect()
+    return writer

@@ -15,26 +15,15 @@ from app import create_app
 from database.engine import create_database_engine, resolve_database_url
 from database.migrate import upgrade
 from database.models import ApiResponse, PredictionResult, Request
-from database.repository import CallTrace, add_model_version
-from database.spool import TraceSpool
+from database.repository import ServedModel
+from database.spool import SpooledGroup, TraceSpool
 from database.writer import TraceWriter
-from src.artifacts import LoadedModel
 from src.ids import new_id
-from src.service import Call
 from tests.conftest import make_settings
-from tests.database.conftest import TOKEN, prediction_trace
+from tests.database.conftest import TOKEN, connected_writer, prediction_trace, rejected_trace
 from tests.database.private_postgres import PrivatePostgres, find_binaries
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-def _trace(status_code: int = 401) -> CallTrace:
-    return Call(source="api", method="POST", route="/predict").trace(
-        status_code,
-        "0" * 64,
-        response_body={"detail": "missing or invalid token"},
-        error="missing or invalid token",
-    )
 
 
 def _request_ids(engine: Engine) -> list[str]:
@@ -49,64 +38,61 @@ def _unreachable_url(db_url: str, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def migrated(engine: Engine, shipped: LoadedModel) -> Engine:
-    """The schema at head and the served model's row (id 1 in a fresh database)."""
+def migrated(engine: Engine) -> Engine:
+    """The schema at head."""
     upgrade(engine)
-    with Session(engine) as session, session.begin():
-        assert add_model_version(session, shipped.metadata, "local") == 1
     return engine
 
 
 def test_unreachable_database_spools_the_group_and_replay_writes_it(
-    migrated: Engine, db_url: str, tmp_path: Path
+    migrated: Engine, db_url: str, tmp_path: Path, served: ServedModel
 ) -> None:
     spool = TraceSpool(tmp_path / "spool")
     down = create_database_engine(resolve_database_url(_unreachable_url(db_url, tmp_path)))
-    traces = [_trace(), _trace(422)]
-    TraceWriter(down, 1, spool).write(traces)
+    traces = [rejected_trace(), rejected_trace(422)]
+    TraceWriter(down, served, spool).write(traces)
     assert spool.count() == 2 and _request_ids(migrated) == []
-    writer = TraceWriter(migrated, 1, spool)
+    writer = TraceWriter(migrated, served, spool)
     assert writer.replay() == 2
     assert sorted(_request_ids(migrated)) == sorted(t.request_id for t in traces)
     assert spool.count() == 0 and writer.status().reachable
 
 
 def test_replay_skips_a_group_that_was_stored_before_its_file_was_removed(
-    migrated: Engine, tmp_path: Path
+    migrated: Engine, tmp_path: Path, served: ServedModel
 ) -> None:
     spool = TraceSpool(tmp_path / "spool")
-    stored, missing = _trace(), _trace()
-    writer = TraceWriter(migrated, 1, spool)
+    stored, missing = rejected_trace(), rejected_trace()
+    writer = connected_writer(migrated, served, spool)
     writer.write([stored])  # committed; then the process died before removing the file
-    spool.keep(1, [stored, missing])
+    spool.keep(SpooledGroup([stored, missing], served))
     assert writer.replay() == 1
     assert sorted(_request_ids(migrated)) == sorted([stored.request_id, missing.request_id])
 
 
 def test_a_spooled_trace_the_database_refuses_is_set_aside_and_holds_back_nothing(
-    migrated: Engine, tmp_path: Path
+    migrated: Engine, tmp_path: Path, served: ServedModel
 ) -> None:
     spool = TraceSpool(tmp_path / "spool")
-    writer = TraceWriter(migrated, 1, spool)
+    writer = connected_writer(migrated, served, spool)
     taken = prediction_trace(new_id())
     writer.write([taken])
     clashing = prediction_trace(taken.predictions[0]["prediction_id"])  # its result id is taken
-    good, later = _trace(), _trace()
-    spool.keep(1, [good, clashing])
-    spool.keep(1, [later])
+    good, later = rejected_trace(), rejected_trace()
+    spool.keep(SpooledGroup([good, clashing], served))
+    spool.keep(SpooledGroup([later], served))
     assert writer.replay() == 2
     assert set(_request_ids(migrated)) == {taken.request_id, good.request_id, later.request_id}
     assert spool.count() == 0 and writer.status().reachable
     [refused] = spool.refused()
-    assert [t.request_id for t in spool.load(refused)[1]] == [clashing.request_id]
+    assert [t.request_id for t in spool.load(refused).traces] == [clashing.request_id]
     assert writer.status().refused == 1  # /health says degraded until someone deals with it
     assert writer.replay() == 0 and spool.refused() == [refused]  # not replayed again
 
 
 def test_health_is_degraded_while_refused_traces_wait_for_a_person(client: TestClient) -> None:
-    spool = client.app.state.service.writer.spool
-    call = Call(source="api", method="GET", route="/predictions")
-    spool.keep(1, [call.trace(401, "0" * 64)], refused=True)
+    writer = client.app.state.service.writer
+    writer.spool.keep(SpooledGroup([rejected_trace()], writer.model), refused=True)
     health = client.get("/health").json()
     assert health["status"] == "degraded"
     assert health["database"]["refused_traces"] == 1
@@ -114,27 +100,28 @@ def test_health_is_degraded_while_refused_traces_wait_for_a_person(client: TestC
 
 
 def test_after_a_failure_writes_go_to_the_spool_until_replay_finds_the_database(
-    migrated: Engine, db_url: str, tmp_path: Path
+    migrated: Engine, db_url: str, tmp_path: Path, served: ServedModel
 ) -> None:
     spool = TraceSpool(tmp_path / "spool")
     down = create_database_engine(resolve_database_url(_unreachable_url(db_url, tmp_path)))
-    writer = TraceWriter(down, 1, spool)
-    writer.write([_trace()])
+    writer = TraceWriter(down, served, spool)
+    assert writer.connect() is False
+    writer.write([rejected_trace()])
     assert writer.status().reachable is False
     writer.engine = migrated  # the database is back
-    writer.write([_trace()])  # still spooled: only replay probes the database again
+    writer.write([rejected_trace()])  # still spooled: only replay probes the database again
     assert spool.count() == 2 and _request_ids(migrated) == []
     assert writer.replay() == 2 and writer.status().reachable
 
 
-def test_spool_keeps_whole_groups_only(tmp_path: Path) -> None:
+def test_spool_keeps_whole_groups_only(tmp_path: Path, served: ServedModel) -> None:
     spool = TraceSpool(tmp_path)
-    path = spool.keep(7, [_trace(), _trace()])
+    path = spool.keep(SpooledGroup([rejected_trace(), rejected_trace()], served))
     (tmp_path / ".interrupted.json.partial").write_bytes(b'{"model_vers')  # a crash mid-write
     assert spool.groups() == [path] and spool.count() == 2
-    model_version_id, traces = spool.load(path)
-    assert model_version_id == 7 and [t.status_code for t in traces] == [401, 401]
-    assert traces[0].received_at.tzinfo is not None
+    group = spool.load(path)
+    assert group.model == served and [t.status_code for t in group.traces] == [401, 401]
+    assert group.traces[0].received_at.tzinfo is not None
 
 
 @pytest.fixture

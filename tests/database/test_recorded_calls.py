@@ -1,7 +1,8 @@
-"""Every call to a token route leaves one `requests` row, rejected ones too, on SQLite and
-PostgreSQL; the token itself is never stored, and public routes are not recorded."""
+"""Every call to a token route leaves one `requests` row, rejected and failed ones too, on
+SQLite and PostgreSQL; the token itself is never stored, and public routes are not recorded."""
 
 import hashlib
+import re
 from typing import Any
 
 import httpx
@@ -117,3 +118,46 @@ def test_a_path_with_a_nul_byte_is_recorded_with_it_replaced(
     request, response = _recorded(engine, answered)
     assert request.route == "/employees/1\ufffd"
     assert request.status_code == response.status_code == answered.status_code == 422
+
+
+def _operations(client: TestClient) -> list[tuple[str, str, bool]]:
+    """Every operation the app publishes: method, a callable path, whether it needs a token."""
+    paths = client.get("/openapi.json").json()["paths"]
+    return [
+        (method.upper(), re.sub(r"\{[^}]+\}", "1", path), "security" in operation)
+        for path, item in paths.items()
+        for method, operation in item.items()
+    ]
+
+
+def test_every_token_route_of_the_app_records_every_call(
+    client: TestClient, engine: Engine
+) -> None:
+    """Enumerates the app's routes: a token route added without `audited_router` fails here."""
+    operations = _operations(client)
+    assert sum(token for *_, token in operations) >= 5
+    for method, path, token in operations:
+        answered = client.request(method, path)  # no token
+        if not token:
+            assert "X-Request-ID" not in answered.headers, f"{method} {path} is public"
+            continue
+        assert answered.status_code == 401, f"{method} {path}"
+        request, response = _recorded(engine, answered)
+        assert (request.method, request.route, request.status_code) == (method, path, 401)
+
+
+def test_a_failing_route_answers_json_500_with_its_request_id_and_is_recorded(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug in a query, with secret details")
+
+    monkeypatch.setattr("src.api.routes.history.list_predictions", broken)
+    answered = client.get("/predictions", headers=AUTH)
+    assert answered.status_code == 500
+    body = answered.json()
+    assert body["request_id"] == answered.headers["X-Request-ID"]
+    assert "secret" not in answered.text
+    request, response = _recorded(engine, answered)
+    assert request.status_code == response.status_code == 500
+    assert request.client_key_hash == KEY_HASH and response.body == body

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,11 +22,11 @@ from database.models import (
     PredictionResult,
     Request,
 )
+from database.repository import ServedModel
 from database.spool import TraceSpool
-from database.writer import TraceWriter
 from src.features import build_features, columns_from_records
-from src.service import Call
-from tests.database.conftest import TOKEN, prediction_trace
+from src.tracing import Call, unanswered_trace
+from tests.database.conftest import TOKEN, connected_writer, prediction_trace
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -104,15 +105,14 @@ def test_concurrent_requests_are_each_stored_exactly_once(
 
 
 def test_a_trace_the_database_refuses_fails_alone_and_stores_nothing_of_itself(
-    client: TestClient, engine: Engine, make_employee: Any, tmp_path: Path
+    client: TestClient, engine: Engine, make_employee: Any, tmp_path: Path, served: ServedModel
 ) -> None:
     client.post("/predict", json=make_employee(), headers=AUTH)  # schema, model row, one trace
     with Session(engine) as session:
-        version_id = session.scalar(select(ModelVersion.id))
         existing = session.scalar(select(PredictionResult.id))
     good = prediction_trace("11111111-1111-1111-1111-111111111111")
     clashing = prediction_trace(existing)  # a prediction id already stored: its insert fails
-    writer = TraceWriter(engine, version_id, TraceSpool(tmp_path / "spool"))
+    writer = connected_writer(engine, served, TraceSpool(tmp_path / "spool"))
     outcomes = writer.write([good, clashing])
     assert outcomes[0] is None and isinstance(outcomes[1], IntegrityError)
     with Session(engine) as session:
@@ -123,14 +123,17 @@ def test_a_trace_the_database_refuses_fails_alone_and_stores_nothing_of_itself(
 
 
 def test_what_a_client_sent_is_stored_even_where_a_column_cannot_hold_it(
-    engine: Engine, tmp_path: Path
+    engine: Engine, tmp_path: Path, served: ServedModel
 ) -> None:
     upgrade(engine)
-    good = Call(source="api", method="GET", route="/predictions").trace(401, "0" * 64)
-    odd = Call(source="api", method="PROPFIND-X", route="/employees/\x00" + "x" * 200).trace(
-        422, "0" * 64, error="colonne inconnue : a\x00b"
+    good = unanswered_trace(Call(source="api", method="GET", route="/predictions"), 401, "", b"")
+    odd = unanswered_trace(
+        Call(source="api", method="PROPFIND-X", route="/employees/\x00" + "x" * 200),
+        422,
+        "0" * 64,
+        orjson.dumps({"detail": "colonne inconnue : a\x00b"}),
     )
-    TraceWriter(engine, 1, TraceSpool(tmp_path / "spool")).write([good, odd])
+    connected_writer(engine, served, TraceSpool(tmp_path / "spool")).write([good, odd])
     with Session(engine) as session:
         stored = session.get(Request, odd.request_id)
         assert session.get(Request, good.request_id) is not None

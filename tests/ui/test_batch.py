@@ -145,3 +145,12 @@ def test_the_three_raw_extracts_are_joined_whatever_their_order() -> None:
 def test_incomplete_or_broken_extracts_are_refused(files: object, message: str) -> None:
     with pytest.raises(BatchFileError, match=message):
         parse_extracts(files(_extracts()))
+
+
+@pytest.mark.parametrize("value", [str(2**31), str(2**63), "0"])
+def test_an_id_employee_the_storage_cannot_hold_is_reported_with_its_line(value: str) -> None:
+    rows = [{"id_employee": "7", **EMPLOYEE_1}, {"id_employee": value, **EMPLOYEE_1}]
+    with pytest.raises(BatchFileError) as refused:
+        parse_batch(_csv(rows))
+    [problem] = refused.value.errors.to_dict("records")
+    assert (problem["ligne"], problem["champ"]) == (3, "id_employee")

@@ -2,26 +2,23 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import Path
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from database.repository import get_employee
-from src.api.deps import CallDep, ServiceDep, SessionDep, require_token
+from src.api.deps import CallDep, ServiceDep, SessionDep
+from src.api.recorder import audited_router
 from src.api.routes.predict import sent
 from src.errors import UnknownEmployeeError
+from src.fields import MAX_EMPLOYEE_ID
 from src.schemas import Prediction
 
-router = APIRouter(
-    tags=["employees"],
-    dependencies=[Depends(require_token)],
-    responses={
-        401: {"description": "missing or invalid token"},
-        404: {"description": "unknown id"},
-    },
-)
+router = audited_router(tags=["employees"], errors=(404,))
 
-EmployeeId = Annotated[int, Path(ge=1, description="id_employee of the HR extracts")]
+EmployeeId = Annotated[
+    int, Path(ge=1, le=MAX_EMPLOYEE_ID, description="id_employee of the HR extracts")
+]
 
 
 class StoredEmployee(BaseModel):

@@ -1,19 +1,13 @@
 """Prediction routes (token required): one employee, or a batch in one scoring call."""
 
-from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from src.api.deps import CallDep, ServiceDep, require_token
+from src.api.deps import CallDep, ServiceDep
+from src.api.recorder import audited_router
 from src.schemas import BatchRequest, BatchResponse, EmployeeRecord, Prediction
 from src.service import Answer
 
-_ERRORS = {
-    401: {"description": "missing or invalid token"},
-    413: {"description": "body or batch too large"},
-    422: {"description": "invalid field: the error names it and what is allowed"},
-}
-
-router = APIRouter(tags=["predictions"], dependencies=[Depends(require_token)], responses=_ERRORS)
+router = audited_router(tags=["predictions"], errors=(400,))
 
 
 def sent(answer: Answer) -> Response:

@@ -20,7 +20,7 @@ def health_report(state: State) -> dict[str, Any]:
     service: PredictionService = state.service
     writer = service.writer.status()
     model_fell_back = state.settings.model_repo_id is not None and loaded.source != "hub"
-    degraded = model_fell_back or not writer.reachable or writer.spooled > 0 or writer.refused > 0
+    degraded = model_fell_back or not writer.ready or writer.spooled > 0 or writer.refused > 0
     return {
         "status": "degraded" if degraded else "ok",
         "model": {
@@ -30,7 +30,7 @@ def health_report(state: State) -> dict[str, Any]:
         },
         "database": {
             "backend": service.writer.engine.dialect.name,
-            "status": "ok" if writer.reachable else "unreachable",
+            "status": "ok" if writer.ready else "unreachable",
             "spooled_traces": writer.spooled,
             "refused_traces": writer.refused,
         },
