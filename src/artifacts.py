@@ -9,16 +9,20 @@ import hashlib
 import io
 import json
 import logging
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import joblib
+import sklearn
 from huggingface_hub import hf_hub_download
+from sklearn.exceptions import InconsistentVersionWarning
 
 from src.config import Settings
-from src.errors import ArtifactIntegrityError
-from src.estimator import TrainedModel
+from src.errors import ArtifactCompatibilityError, ArtifactIntegrityError
+from src.estimator import TrainedModel, fitted_pipeline
+from src.features import FEATURES
 
 logger = logging.getLogger(__name__)
 
@@ -69,16 +73,53 @@ def load_verified(model_path: Path, expected_sha256: str) -> TrainedModel:
         raise ArtifactIntegrityError(
             f"{model_path}: sha256 is {actual}, expected {expected_sha256}; refusing to load it"
         )
-    model = joblib.load(io.BytesIO(content))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InconsistentVersionWarning)
+        model = joblib.load(io.BytesIO(content))
     if not isinstance(model, TrainedModel):
         raise ArtifactIntegrityError(f"{model_path}: holds {type(model).__name__}, not a model")
+    for warning in caught:
+        if isinstance(warning.message, InconsistentVersionWarning):
+            _check_sklearn(warning.message.original_sklearn_version, f"{model_path} was pickled")
     return model
+
+
+def _major_minor(version: str) -> tuple[str, ...]:
+    return tuple(version.split(".")[:2])
+
+
+def _check_sklearn(made_with: str, what: str) -> None:
+    if _major_minor(made_with) != _major_minor(sklearn.__version__):
+        raise ArtifactCompatibilityError(
+            f"{what} with scikit-learn {made_with}; this service runs {sklearn.__version__} "
+            "(the same major.minor is required)"
+        )
+
+
+def check_compatible(model: TrainedModel, metadata: dict[str, Any]) -> None:
+    """The artifact is one this code can serve: its model reads the features `src.features`
+    builds, in the same order, and was made with this scikit-learn's major.minor. Otherwise it
+    would load, pass /health and fail every request (a numpy broadcast error)."""
+    expected = [feature.name for feature in FEATURES]
+    encoder = fitted_pipeline(model.estimator).named_steps["encoder"]
+    read = [str(name) for name in getattr(encoder, "feature_names_in_", [])]
+    if read != expected:
+        missing, extra = sorted(set(expected) - set(read)), sorted(set(read) - set(expected))
+        raise ArtifactCompatibilityError(
+            f"the model reads other features than this code builds (missing: {missing or '-'}; "
+            f"unknown: {extra or '-'}; order differs: {not missing and not extra})"
+        )
+    declared = [feature["name"] for feature in metadata.get("features", [])]
+    if sorted(declared) != sorted(expected):
+        raise ArtifactCompatibilityError("the metadata lists other features than this code")
+    _check_sklearn(metadata["libraries"]["scikit-learn"], "the metadata says it was trained")
 
 
 def load_local(directory: Path) -> LoadedModel:
     """The bundled artifact of `directory`, hash-checked against its own metadata."""
     metadata = read_metadata(directory)
     model = load_verified(directory / metadata["model_file"], metadata["sha256"])
+    check_compatible(model, metadata)
     return LoadedModel(model, metadata)
 
 
@@ -111,13 +152,15 @@ def fetch_from_hub(settings: Settings) -> LoadedModel:
             f"Hub metadata names sha256 {metadata['sha256']}, MODEL_SHA256 pins {expected}"
         )
     model = load_verified(download(settings.model_filename), expected)
+    check_compatible(model, metadata)
     return LoadedModel(model, metadata, source="hub")
 
 
 def load_model(settings: Settings) -> LoadedModel:
     """The Hub model when configured and intact, else the bundled one, saying why.
 
-    The bundled artifact is hash-checked too; if it fails, start-up fails.
+    The bundled artifact is checked too (hash, features, scikit-learn); if it fails, start-up
+    fails with the reason.
     """
     if not settings.model_repo_id:
         return replace(load_local(settings.models_dir), fallback_reason="MODEL_REPO_ID is not set")

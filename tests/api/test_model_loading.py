@@ -1,6 +1,7 @@
 """Model loading through the real huggingface_hub code, offline: a pre-populated cache, an
 unreachable endpoint, tampered files; /health and /model say where the model came from."""
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 from app import create_app
 from src.artifacts import load_model
 from src.config import Settings
-from src.errors import ArtifactIntegrityError
+from src.errors import ArtifactCompatibilityError, ArtifactIntegrityError
 from tests.conftest import MODELS_DIR, alarming_pickle, make_settings
 
 REPO = "futurisys/attrition"
@@ -98,4 +99,31 @@ def test_tampered_bundled_model_stops_start_up(hub_cache: Path, tmp_path: Path) 
     (models / "model.joblib").write_bytes(b"tampered")
     settings = _settings(hub_cache, model_revision="9" * 40, models_dir=models)
     with pytest.raises(ArtifactIntegrityError), TestClient(create_app(settings)):
+        pass
+
+
+def _claim_other_sklearn(directory: Path) -> None:
+    metadata_file = directory / "metadata.json"
+    metadata = json.loads(metadata_file.read_text("utf-8"))
+    metadata["libraries"]["scikit-learn"] = "1.0.2"
+    metadata_file.write_text(json.dumps(metadata), "utf-8")
+
+
+def test_hub_model_of_another_scikit_learn_falls_back_with_the_reason(hub_cache: Path) -> None:
+    _claim_other_sklearn(next(hub_cache.rglob("metadata.json")).parent)
+    loaded = load_model(_settings(hub_cache))
+    assert loaded.source == "local"
+    assert loaded.fallback_reason.startswith("ArtifactCompatibilityError")
+    assert "scikit-learn 1.0.2" in loaded.fallback_reason
+
+
+def test_incompatible_bundled_model_stops_start_up(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    shutil.copytree(MODELS_DIR, models)
+    _claim_other_sklearn(models)
+    settings = make_settings(tmp_path, models_dir=models, api_tokens="t")
+    with (
+        pytest.raises(ArtifactCompatibilityError, match="trained with scikit-learn 1.0.2"),
+        TestClient(create_app(settings)),
+    ):
         pass
