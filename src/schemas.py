@@ -17,6 +17,15 @@ def _oui_non_or_bool(value: object) -> object:
     return parse_oui_non(value) if isinstance(value, str) else value
 
 
+def _whole_number(value: object) -> object:
+    """`41.0` is an integer to JSON Schema, so to the API too; `41.5`, `"41"` and `false` are
+    not, and strict validation refuses them."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+WholeNumber = BeforeValidator(_whole_number)
+
+
 def _percent_or_number(value: object) -> object:
     """`"11 %"` as the HR extracts write it; numbers pass through to pydantic."""
     return parse_percent(value) if isinstance(value, str) else value
@@ -32,7 +41,7 @@ def _annotation(spec: FieldSpec) -> object:
     if spec.kind is Kind.PERCENT:
         return Annotated[float, Field(**bounds, **info), BeforeValidator(_percent_or_number)]
     if spec.kind is Kind.INTEGER:
-        return Annotated[int, Field(ge=spec.minimum, le=spec.maximum, **info)]
+        return Annotated[int, Field(ge=spec.minimum, le=spec.maximum, **info), WholeNumber]
     return Annotated[float, Field(**bounds, **info)]
 
 
@@ -46,7 +55,7 @@ class _RecordRules(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    id_employee: int | None = Field(
+    id_employee: Annotated[int | None, WholeNumber] = Field(
         default=None,
         ge=1,
         le=MAX_EMPLOYEE_ID,

@@ -38,9 +38,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(directory: Path) -> Iterator[LiveServer]:
-    """Start-up loads the model and the 1,470 employees; the database is SQLite in `directory`."""
-    database_url = f"sqlite:///{directory / 'trace.db'}"
+def serve(directory: Path, database_url: str | None = None) -> Iterator[LiveServer]:
+    """Start-up loads the model and the 1,470 employees; the database is `database_url`, by
+    default SQLite in `directory`."""
+    database_url = database_url or f"sqlite:///{directory / 'trace.db'}"
     settings = make_settings(directory, api_tokens=LIVE_TOKEN, database_url=database_url)
     port = _free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")

@@ -186,3 +186,35 @@ def test_postgres_stopped_and_restarted_loses_no_prediction(
     assert sorted(stored) == sorted(p["prediction_id"] for p in answered)
     assert statuses == [200] * 5 + [401, 503]
     assert responses == 7
+
+
+@pytest.mark.postgres
+def test_the_service_starts_while_postgres_is_down_and_catches_up_when_it_returns(
+    server: PrivatePostgres, tmp_path: Path, records: list[dict]
+) -> None:
+    server.stop()  # a brand-new server, never migrated, and down before the service starts
+    settings = make_settings(
+        tmp_path, api_tokens=TOKEN, database_url=server.url, spool_retry_seconds=0.2
+    )
+    with TestClient(create_app(settings)) as client:
+        health = client.get("/health").json()
+        answered = client.post("/predict", json=records[0], headers=AUTH)
+        reads = [client.get(path, headers=AUTH) for path in ("/predictions", "/employees/1")]
+        assert (health["status"], health["database"]["status"]) == ("degraded", "unreachable")
+        assert answered.status_code == 200
+        assert [read.status_code for read in reads] == [503, 503]
+        assert all(read.headers["Retry-After"] for read in reads)
+        assert client.get("/openapi.json").status_code == 200  # the docs need no database
+
+        server.start()
+        _wait_for(lambda: client.get("/health").json()["status"] == "ok")
+        prediction_id = answered.json()["prediction_id"]
+        trace = client.get(f"/predictions/{prediction_id}", headers=AUTH)
+        employee = client.get("/employees/1", headers=AUTH)
+    assert trace.status_code == 200 and trace.json()["model"]["source"] == "local"
+    assert employee.status_code == 200  # migrated and loaded once it came back
+    engine = create_database_engine(resolve_database_url(server.url))
+    with Session(engine) as session:
+        statuses = sorted(session.scalars(select(Request.status_code)))
+    engine.dispose()
+    assert statuses == [200, 200, 200, 503, 503]

@@ -1,9 +1,10 @@
 """Prediction history (token required): pages of past predictions and the trace of one."""
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import Path, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, BeforeValidator
 
 from database.repository import PredictionFilter, get_prediction_trace, list_predictions
 from src.api.deps import SessionDep
@@ -17,6 +18,22 @@ from src.tracing import PredictionTraceView, trace_view
 MAX_PAGE = 100_000
 
 router = audited_router(tags=["history"])
+
+
+def _iso_8601(value: object) -> object:
+    """Only the ISO 8601 text the document promises: pydantic would also read `0.5` as a
+    Unix time."""
+    if isinstance(value, str):
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                "expected an ISO 8601 date-time, e.g. 2026-12-01T09:00:00+01:00"
+            ) from None
+    return value
+
+
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_8601)]
 
 
 class PredictionSummary(BaseModel):
@@ -41,10 +58,8 @@ class PredictionPage(BaseModel):
 @router.get("/predictions")
 def list_history(
     session: SessionDep,
-    since: Annotated[
-        AwareDatetime | None, Query(description="from (inclusive), with offset")
-    ] = None,
-    until: Annotated[AwareDatetime | None, Query(description="to (exclusive), with offset")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="from (inclusive), with offset")] = None,
+    until: Annotated[IsoDateTime | None, Query(description="to (exclusive), with offset")] = None,
     label: Literal["Part", "Reste"] | None = None,
     source: Literal["api", "ui"] | None = None,
     id_employee: Annotated[int | None, Query(ge=1, le=MAX_EMPLOYEE_ID)] = None,
