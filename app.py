@@ -24,8 +24,9 @@ from database.repository import ServedModel
 from database.spool import TraceSpool, default_spool_dir
 from database.writer import TraceWriter, replay_until_cancelled
 from src.api.errors import install_error_handlers
-from src.api.limits import BodySizeLimit
+from src.api.limits import BodyLimits, ByteBudget
 from src.api.openapi import install_examples
+from src.api.rate_limits import RateLimits
 from src.api.recorder import CallRecorder
 from src.api.routes import employees, history, predict, status
 from src.artifacts import LoadedModel, load_model
@@ -107,12 +108,20 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimits,
+        max_bytes=settings.max_body_bytes,
+        budget=ByteBudget(settings.max_body_bytes_in_flight),
+        admission_wait_s=settings.admission_wait_seconds,
+        read_timeout_s=settings.body_read_timeout_seconds,
+    )
     routers = (status.router, predict.router, employees.router, history.router)
     for router in routers:
         app.include_router(router)
     routes = [route for router in routers for route in router.routes]
-    app.add_middleware(CallRecorder, routes=routes)  # last: outermost, sees the 413s too
+    limits = RateLimits(settings.rate_limit_per_token, settings.rate_limit_per_client)
+    # Added last: outermost, so it records what the body limits refuse too.
+    app.add_middleware(CallRecorder, routes=routes, rate_limits=limits)
     install_error_handlers(app)
     install_examples(app, PROJECT_ROOT / "data")
     _mount_ui(app, settings)
@@ -143,7 +152,13 @@ def _mount_ui(app: FastAPI, settings: Settings) -> None:
 def main() -> None:
     settings = Settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        timeout_keep_alive=settings.keep_alive_timeout_seconds,
+        limit_concurrency=settings.max_concurrent_connections,
+    )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Settings: the only reader of the environment (and of an optional `.env` file)."""
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field, SecretStr
+from limits import parse_many
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +38,29 @@ class Settings(BaseSettings):
         default=None, description="comma-separated bearer tokens; several allow rotation"
     )
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, description="413 beyond")
+    max_body_bytes_in_flight: int = Field(
+        default=24 * 1024 * 1024,
+        ge=1024,
+        description="bytes of large request bodies handled at once (about 40x that in memory); "
+        "beyond, a request waits ADMISSION_WAIT_SECONDS, then gets 503",
+    )
+    admission_wait_seconds: float = Field(default=10.0, ge=0)
+    body_read_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="408 when a client sends nothing of its body for this long"
+    )
+    rate_limit_per_token: str | None = Field(
+        default="1200/minute", description="calls per token to the token routes; empty: none"
+    )
+    rate_limit_per_client: str | None = Field(
+        default="120/minute",
+        description="calls without a valid token, per client address; empty: none",
+    )
+    keep_alive_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="idle keep-alive connections are closed after this"
+    )
+    max_concurrent_connections: int = Field(
+        default=512, ge=1, description="uvicorn answers 503 beyond this many at once"
+    )
     ui_max_upload_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1024, description="largest CSV the UI accepts"
     )
@@ -52,6 +77,19 @@ class Settings(BaseSettings):
     hf_endpoint: str | None = Field(default=None, description="Hub URL, for mirrors")
     hf_hub_offline: bool = Field(default=False, description="use the local Hub cache only")
     hf_token: SecretStr | None = Field(default=None, description="for private model repos")
+
+    @model_validator(mode="after")
+    def _budget_admits_the_largest_body(self) -> Self:
+        if self.max_body_bytes_in_flight < self.max_body_bytes:
+            raise ValueError("MAX_BODY_BYTES_IN_FLIGHT must be at least MAX_BODY_BYTES")
+        return self
+
+    @field_validator("rate_limit_per_token", "rate_limit_per_client")
+    @classmethod
+    def _rate_limit_is_readable(cls, value: str | None) -> str | None:
+        if value:
+            parse_many(value)  # ValueError for a spelling `limits` cannot read
+        return value
 
     def token_list(self) -> list[str]:
         """The configured API tokens, blanks dropped."""

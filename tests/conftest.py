@@ -21,11 +21,16 @@ MODELS_DIR = PROJECT_ROOT / "models"
 
 
 def make_settings(database_dir: Path, **overrides: Any) -> Settings:
-    """Settings for a test app: the bundled model, no .env, a database and a spool of its own."""
+    """Settings for a test app: the bundled model, no .env, a database and a spool of its own.
+
+    No rate limits unless a test sets them: the fuzzers send thousands of calls a minute by
+    design (tests/api/test_limits.py tests the limits themselves)."""
     values = {
         "models_dir": MODELS_DIR,
         "database_url": f"sqlite:///{database_dir / 'trace.db'}",
         "spool_dir": database_dir / "spool",
+        "rate_limit_per_token": None,
+        "rate_limit_per_client": None,
         **overrides,
     }
     return Settings(_env_file=None, **values)

@@ -38,11 +38,15 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(directory: Path, database_url: str | None = None) -> Iterator[LiveServer]:
+def serve(
+    directory: Path, database_url: str | None = None, **overrides: object
+) -> Iterator[LiveServer]:
     """Start-up loads the model and the 1,470 employees; the database is `database_url`, by
-    default SQLite in `directory`."""
+    default SQLite in `directory`; `overrides` are settings."""
     database_url = database_url or f"sqlite:///{directory / 'trace.db'}"
-    settings = make_settings(directory, api_tokens=LIVE_TOKEN, database_url=database_url)
+    settings = make_settings(
+        directory, api_tokens=LIVE_TOKEN, database_url=database_url, **overrides
+    )
     port = _free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)

@@ -1,31 +1,32 @@
 """Every call to an audited route leaves exactly one `requests` row: answered, rejected (401,
-404, 413, 422) or failed (500).
+404, 408, 413, 422, 429, 503) or failed (500).
 
 Which routes are audited is declared where they are defined (`audited_router`: the routes are
 `AuditedRoute`s), not read off a URL prefix or a method; a test enumerates every route of the
 app and fails on a token route that is not audited.
 
-The recorder is an ASGI middleware, outermost, so it also sees what the body limit refuses
+The recorder is an ASGI middleware, outermost, so it also sees what the body limits refuse
 before any route runs. For an audited route it opens the call (request id, receipt time),
-checks the token before the body is read (an anonymous client cannot make the service read and
-parse 16 MB), tags the response with `X-Request-ID`, turns an unhandled exception into a JSON
-500 that carries the request id, and after the response is sent records the call, unless the
-service traced it itself (an answered prediction, whose full trace is committed before the
-answer). Recording after sending costs the client nothing.
+checks the client's rate limits (429 with Retry-After) and the token before the body is read
+(an anonymous client cannot make the service read and parse 16 MB), tags the response with
+`X-Request-ID`, turns an unhandled exception into a JSON 500 that carries the request id, and
+after the response is sent records the call, unless the service traced it itself (an answered
+prediction, whose full trace is committed before the answer). Recording after sending costs
+the client nothing.
 """
 
 import hashlib
 import logging
 from dataclasses import replace
 
-import orjson
 from fastapi import APIRouter, Depends
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from src.api.deps import authenticate, require_token
-from src.api.responses import DOCUMENTED_ERRORS, UNAUTHORIZED, error_content
+from src.api.rate_limits import RateLimits
+from src.api.responses import DOCUMENTED_ERRORS, UNAUTHORIZED, send_error
 from src.tracing import Call
 
 logger = logging.getLogger(__name__)
@@ -53,11 +54,13 @@ def audited_router(tags: list[str], errors: tuple[int, ...] = ()) -> APIRouter:
 
 
 class CallRecorder:
-    """`routes`: every route the app serves, as its routers declare them, in the app's order."""
+    """`routes`: every route the app serves, as its routers declare them, in the app's order;
+    `rate_limits`: how often a token, or a client without one, may call the audited ones."""
 
-    def __init__(self, app: ASGIApp, routes: list[BaseRoute]) -> None:
+    def __init__(self, app: ASGIApp, routes: list[BaseRoute], rate_limits: RateLimits) -> None:
         self.app = app
         self.routes = routes
+        self.rate_limits = rate_limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self._is_audited(scope):
@@ -84,9 +87,13 @@ class CallRecorder:
             await send(message)
 
         hashed = authenticate(scope, scope["app"].state.tokens)
+        retry_after = self.rate_limits.retry_after(scope, hashed)
         try:
-            if hashed is None:
-                await _answer(recording_send, 401, UNAUTHORIZED, {"WWW-Authenticate": "Bearer"})
+            if retry_after is not None:
+                detail = "too many requests: retry after the number of seconds in Retry-After"
+                await send_error(recording_send, 429, detail, {"Retry-After": str(retry_after)})
+            elif hashed is None:
+                await send_error(recording_send, 401, UNAUTHORIZED, {"WWW-Authenticate": "Bearer"})
             else:
                 state["client_key_hash"] = hashed
                 await self.app(scope, receive, recording_send)
@@ -95,7 +102,7 @@ class CallRecorder:
             if status_code:  # the answer had begun: it cannot become a 500 any more
                 return
             detail = "internal error; quote the request id to the service's operators"
-            await _answer(recording_send, 500, detail, {}, request_id=call.request_id)
+            await send_error(recording_send, 500, detail, request_id=call.request_id)
         if call.traced:
             return  # its full trace is committed by the service before the answer
         status_code = status_code or CLIENT_CLOSED  # gone before anything was answered
@@ -109,19 +116,6 @@ class CallRecorder:
             if match is Match.FULL:
                 return isinstance(route, AuditedRoute)
         return False
-
-
-async def _answer(
-    send: Send, status_code: int, detail: str, headers: dict[str, str], **extra: str
-) -> None:
-    body = orjson.dumps(error_content(detail, **extra))
-    raw_headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        *((name.lower().encode(), value.encode()) for name, value in headers.items()),
-    ]
-    await send({"type": "http.response.start", "status": status_code, "headers": raw_headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 async def _record(

@@ -1,0 +1,41 @@
+"""How often one client may call the audited routes: per token, and per client address for
+calls without a valid token (which would otherwise let anyone fill the audit trail).
+
+`limits` keeps a moving window per key in this process's memory: each replica counts its own
+calls, so N replicas admit up to N times the limit in all.
+"""
+
+import math
+import time
+
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.types import Scope
+
+
+class RateLimits:
+    """Built once with the app from `RATE_LIMIT_PER_TOKEN` and `RATE_LIMIT_PER_CLIENT`
+    (e.g. `"1200/minute"`, several as `"50/second;1200/minute"`; empty: no limit)."""
+
+    def __init__(self, per_token: str | None, per_client: str | None) -> None:
+        self._per_token = parse_many(per_token) if per_token else []
+        self._per_client = parse_many(per_client) if per_client else []
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def retry_after(self, scope: Scope, client_key_hash: str | None) -> int | None:
+        """None if this call is within its limits (and counts it); otherwise the seconds until
+        it would be."""
+        if client_key_hash is not None:
+            items, key = self._per_token, f"token:{client_key_hash}"
+        else:
+            client = scope.get("client")
+            items, key = self._per_client, f"client:{client[0] if client else 'unknown'}"
+        exceeded = [item for item in items if not self._limiter.hit(item, key)]
+        if not exceeded:
+            return None
+        return max(self._seconds_until_reset(item, key) for item in exceeded)
+
+    def _seconds_until_reset(self, item: RateLimitItem, key: str) -> int:
+        reset_at = self._limiter.get_window_stats(item, key).reset_time
+        return max(1, math.ceil(reset_at - time.time()))
