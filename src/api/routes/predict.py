@@ -11,8 +11,9 @@ router = audited_router(tags=["predictions"], errors=(400,))
 
 
 def sent(answer: Answer) -> Response:
-    """The answer's own bytes: the ones whose sha256 the trace recorded (and already checked
-    against `Prediction`, so FastAPI need not validate and encode them again)."""
+    """The answer's own bytes: the ones whose sha256 the trace recorded. They are built by
+    `prediction_body`, in `Prediction`'s shape (the suite checks every answer against the
+    published schema), so FastAPI need not validate and encode them again."""
     return Response(answer.content, media_type="application/json")
 
 
