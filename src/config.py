@@ -49,11 +49,11 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="408 when a client sends nothing of its body for this long"
     )
     rate_limit_per_token: str | None = Field(
-        default="1200/minute", description="calls per token to the token routes; empty: none"
+        default="1200/minute", description="calls per token to the token routes; off: none"
     )
     rate_limit_per_client: str | None = Field(
         default="120/minute",
-        description="calls without a valid token, per client address; empty: none",
+        description="calls without a valid token, per client address; off: none",
     )
     keep_alive_timeout_seconds: float = Field(
         default=5.0, gt=0, description="idle keep-alive connections are closed after this"
@@ -87,8 +87,9 @@ class Settings(BaseSettings):
     @field_validator("rate_limit_per_token", "rate_limit_per_client")
     @classmethod
     def _rate_limit_is_readable(cls, value: str | None) -> str | None:
-        if value:
-            parse_many(value)  # ValueError for a spelling `limits` cannot read
+        if value is None or value.strip().lower() == "off":
+            return None
+        parse_many(value)  # ValueError for a spelling `limits` cannot read
         return value
 
     def token_list(self) -> list[str]:

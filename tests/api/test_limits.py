@@ -67,6 +67,10 @@ def test_a_rate_limit_that_cannot_be_read_is_refused_at_start_up(tmp_path: Path)
         make_settings(tmp_path, rate_limit_per_token="lots")
 
 
+def test_a_rate_limit_can_be_turned_off(tmp_path: Path) -> None:
+    assert make_settings(tmp_path, rate_limit_per_client="off").rate_limit_per_client is None
+
+
 def test_the_body_budget_must_admit_the_largest_body() -> None:
     with pytest.raises(ValueError, match="MAX_BODY_BYTES_IN_FLIGHT"):
         Settings(_env_file=None, max_body_bytes=2_000_000, max_body_bytes_in_flight=1_000_000)
