@@ -127,6 +127,11 @@ def answered_trace(
     )
 
 
+#: The `error` of a call whose error body was not kept (not JSON, or over the recorder's size
+#: limit): its hash is still stored.
+UNKEPT_ERROR = "error body not kept (not JSON, or too large); its sha256 is stored"
+
+
 def unanswered_trace(
     call: Call, status_code: int, response_sha256: str, content: bytes
 ) -> CallTrace:
@@ -137,6 +142,8 @@ def unanswered_trace(
     """
     body = _json_object(content) if status_code >= 400 else None
     detail = body.get("detail") if body else None
+    if status_code >= 400 and body is None:
+        detail = UNKEPT_ERROR
     return _ended(
         call,
         status_code,

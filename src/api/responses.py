@@ -28,10 +28,11 @@ class FieldError(BaseModel):
 
 
 class ValidationErrorBody(BaseModel):
-    """A 422: every bad field of the request, each with what is allowed."""
+    """A 422: the bad fields of the request (the first 100), each with what is allowed."""
 
     detail: str
     errors: list[FieldError]
+    error_count: int = Field(description="how many errors in all")
 
 
 def error_content(detail: str, **extra: str) -> dict[str, str]:

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from database.engine import create_database_engine, resolve_database_url
 from database.migrate import upgrade
-from database.models import Request
+from database.models import ApiResponse, Request
 from database.repository import ServedModel
 from database.spool import TraceSpool
 from database.writer import TraceWriter
-from src.fields import MAX_EMPLOYEE_ID
+from src.fields import FIELDS, MAX_EMPLOYEE_ID
 from src.ids import new_id
 from tests.database.conftest import TOKEN, connected_writer, prediction_trace
 
@@ -59,6 +59,8 @@ def test_an_id_employee_the_storage_cannot_hold_is_a_422_naming_it(
         ("GET", f"/predictions?page={2**63}", "query.page"),
         ("GET", "/predictions?page=100001", "query.page"),
         ("GET", "/predictions?page_size=101", "query.page_size"),
+        ("GET", "/predictions?since=9999-12-31T23:59:59-14:00", "query.since"),
+        ("GET", "/predictions?until=0001-01-01T00:00:00%2B14:00", "query.until"),
     ],
 )
 def test_a_path_or_query_integer_out_of_bounds_is_a_422_naming_it(
@@ -69,6 +71,30 @@ def test_a_path_or_query_integer_out_of_bounds_is_a_422_naming_it(
     assert [error["field"] for error in answered.json()["errors"]] == [field]
     assert _recorded_status(engine, answered.headers["X-Request-ID"]) == 422
     _assert_still_healthy(client, make_employee)
+
+
+def test_a_batch_of_empty_employees_gets_a_short_422_kept_whole_in_the_trail(
+    client: TestClient, engine: Engine
+) -> None:
+    answered = client.post("/predict/batch", json={"employees": [{}] * 10_000}, headers=AUTH)
+    body = answered.json()
+    assert answered.status_code == 422 and len(answered.content) < 64 * 1024
+    every_field_missing = 10_000 * len(FIELDS)
+    assert body["error_count"] == every_field_missing and len(body["errors"]) == 100
+    assert body["detail"] == f"invalid request: {every_field_missing} errors, the first 100 listed"
+    with Session(engine) as session:
+        response = session.scalars(
+            select(ApiResponse).where(ApiResponse.request_id == answered.headers["X-Request-ID"])
+        ).one()
+    assert response.body == body
+
+
+def test_an_unknown_field_of_any_length_is_named_briefly(
+    client: TestClient, make_employee: Any
+) -> None:
+    answered = client.post("/predict", json={**make_employee(), "x" * 100_000: 1}, headers=AUTH)
+    [error] = answered.json()["errors"]
+    assert answered.status_code == 422 and error["field"] == "x" * 120 + "…"
 
 
 def test_the_deepest_page_is_answered_empty(client: TestClient) -> None:

@@ -1,6 +1,6 @@
 """Prediction history (token required): pages of past predictions and the trace of one."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import Path, Query
@@ -25,10 +25,11 @@ def _iso_8601(value: object) -> object:
     Unix time."""
     if isinstance(value, str):
         try:
-            datetime.fromisoformat(value)
-        except ValueError:
+            datetime.fromisoformat(value).astimezone(UTC)  # 9999-12-31T23:59-01:00 overflows
+        except (ValueError, OverflowError):
             raise ValueError(
-                "expected an ISO 8601 date-time, e.g. 2026-12-01T09:00:00+01:00"
+                "expected an ISO 8601 date-time between years 1 and 9999 in UTC, "
+                "e.g. 2026-12-01T09:00:00+01:00"
             ) from None
     return value
 
