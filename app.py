@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import gradio as gr
+import gradio.utils as gr_utils
 import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
@@ -35,6 +36,7 @@ from src.prediction import Predictor
 from src.service import PredictionService
 from src.ui.backend import UiBackend
 from src.ui.blocks import build_ui
+from src.ui.users import UiUsers
 
 logger = logging.getLogger(__name__)
 
@@ -129,20 +131,33 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def _mount_ui(app: FastAPI, settings: Settings) -> None:
-    """The Gradio UI at /ui/ (and / redirects there), mounted before the server starts."""
-    defaults = json.loads((PROJECT_ROOT / "data" / "sample_employee.json").read_text("utf-8"))
+    """The public demo at /ui/ (and / redirects there) and, when `UI_USERS` is set, the HR
+    space at /rh/ behind Gradio's sign-in; mounted before the server starts."""
+    profiles = {
+        profile["name"]: profile["record"]
+        for profile in json.loads((PROJECT_ROOT / "data" / "demo_profiles.json").read_bytes())[
+            "profiles"
+        ]
+    }
     downloads = Path(tempfile.gettempdir()) / f"futurisys-ui-{os.getpid()}"
-    demo = build_ui(UiBackend(app.state, downloads), defaults)
-    gr.mount_gradio_app(
-        app,
-        demo,
-        path="/ui",
-        run_history=False,  # HR data must not be kept in browsers
-        ssr_mode=False,
-        footer_links=["api"],
-        max_file_size=settings.ui_max_upload_bytes,
-        mcp_server=False,
-    )
+    backend = UiBackend(app.state, downloads, Path(gr_utils.get_upload_folder()))
+    options = {
+        "run_history": False,  # HR data must not be kept in browsers
+        "ssr_mode": False,
+        "footer_links": ["api"],
+        "max_file_size": settings.ui_max_upload_bytes,
+        "mcp_server": False,
+        "show_error": False,  # a user sees the French message of a gr.Error, never a trace
+    }
+    users = UiUsers(settings.ui_users.get_secret_value()) if settings.ui_users else None
+    audiences = [("/rh", True, {"auth": users.check})] if users else []
+    for path, hr, access in [*audiences, ("/ui", False, {})]:
+        ui = build_ui(backend, profiles, hr=hr)
+        # Gradio checks that a file handed to an event was uploaded (is in its upload folder)
+        # only once `launch()` has run, which a mounted app never calls: without the flag, a
+        # client naming any server path in place of an upload has it read.
+        ui.has_launched = True
+        gr.mount_gradio_app(app, ui, path=path, **access, **options)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     max_concurrent_connections: int = Field(
         default=512, ge=1, description="uvicorn answers 503 beyond this many at once"
     )
+    ui_users: SecretStr | None = Field(
+        default=None,
+        description="HR users of the UI's HR space (/rh/), `python -m src.ui.users NAME` makes "
+        "an entry; unset: no HR space at all",
+    )
     ui_max_upload_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1024, description="largest CSV the UI accepts"
     )

@@ -93,6 +93,18 @@ class CallTrace:
     predictions: list[dict[str, Any]] = field(default_factory=list)
 
 
+def client_key_hash(secret: str) -> str:
+    """Tells two clients' traces apart (an API token, a UI user's name) without storing
+    anything that could be replayed."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()[:16]
+
+
+def ui_user_key_hash(name: str) -> str:
+    """The `client_key_hash` of a signed-in UI user's calls: an auditor finds a user's reads
+    by computing it from the name."""
+    return client_key_hash(f"ui-user:{name}")
+
+
 def _ended(call: Call, status_code: int, response_sha256: str, **produced: object) -> CallTrace:
     return CallTrace(
         request_id=call.request_id,

@@ -1,6 +1,5 @@
 """Request dependencies: the shared service, read sessions and the token check."""
 
-import hashlib
 import hmac
 from collections.abc import Iterator
 from dataclasses import replace
@@ -13,7 +12,7 @@ from starlette.types import Scope
 
 from src.api.responses import UNAUTHORIZED
 from src.service import PredictionService
-from src.tracing import Call
+from src.tracing import Call, client_key_hash
 
 # Declared for the OpenAPI document (the security schemes /docs offers); the check itself is
 # `authenticate`, which the recorder runs before a body is read.
@@ -83,11 +82,6 @@ async def require_token(
             headers={"WWW-Authenticate": "Bearer"},
         )
     return hashed
-
-
-def client_key_hash(token: str) -> str:
-    """Tells the traces of two clients apart without storing anything that could be replayed."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
 
 
 ClientKeyDep = Annotated[str, Depends(require_token)]

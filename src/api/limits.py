@@ -78,12 +78,16 @@ class BodyLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await _refuse(send, 413, f"request body over {self.max_bytes} bytes")
             return
-        # Undeclared (chunked) bodies may grow to the limit: they reserve it all.
-        size = int(declared) if declared is not None else self.max_bytes
+        if declared is not None:
+            size = int(declared)
+        else:  # a chunked body may grow to the limit and reserves it all; else there is none
+            chunked = b"chunked" in headers.get(b"transfer-encoding", b"").lower()
+            size = self.max_bytes if chunked else 0
         if size <= SMALL_BODY_BYTES:
             await self._handle(scope, receive, send)
             return

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import gradio as gr
 import orjson
@@ -34,7 +34,7 @@ from src.field_errors import describe_error
 from src.fields import FIELDS_BY_NAME, MAX_EMPLOYEE_ID
 from src.schemas import Prediction, record_from_values
 from src.service import Answer, PredictionService
-from src.tracing import Call, trace_view
+from src.tracing import Call, trace_view, ui_user_key_hash
 from src.ui.batch import (
     BatchFileError,
     ParsedBatch,
@@ -48,13 +48,27 @@ HISTORY_ROWS = 100
 DOWNLOADS_KEPT_SECONDS = 3600.0
 
 
+Read = TypeVar("Read")
+_NOT_AN_UPLOAD = "Fichier refusé : déposez un fichier .csv dans la zone prévue."
+
+
+class UiRefusal(gr.Error):
+    """A read refused for a reason the audit trail records (an unknown id: 404)."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
 class UiBackend:
     """Built with the app; reads the service and engine from the app state at call time,
-    since the lifespan builds them after the UI is mounted."""
+    since the lifespan builds them after the UI is mounted. `uploads_dir` is where Gradio
+    keeps uploaded files: handlers read nothing outside it."""
 
-    def __init__(self, state: State, downloads_dir: Path) -> None:
+    def __init__(self, state: State, downloads_dir: Path, uploads_dir: Path) -> None:
         self._state = state
         self.downloads_dir = downloads_dir
+        self.uploads_dir = uploads_dir
 
     @property
     def service(self) -> PredictionService:
@@ -64,9 +78,11 @@ class UiBackend:
     def feature_labels(self) -> dict[str, str]:
         return {f["name"]: f["label"] for f in self._state.model.metadata["features"]}
 
-    @cached_property
-    def employees(self) -> list[tuple[int, dict[str, Any], bool]]:
-        """The stored employees, read once: the loader only ever adds the same 1,470."""
+    async def employees(self, user: str | None) -> list[tuple[int, dict[str, Any], bool]]:
+        """The stored employees (for the HR pickers), an audited read."""
+        return await self._audited("/rh/employees", user, self._list_employees)
+
+    def _list_employees(self) -> list[tuple[int, dict[str, Any], bool]]:
         with self._read() as session:
             return list_employees(session)
 
@@ -90,7 +106,7 @@ class UiBackend:
         return answer.predictions[0]
 
     async def compare(
-        self, id_employee: int, before: dict[str, Any], after: dict[str, Any]
+        self, id_employee: int | None, before: dict[str, Any], after: dict[str, Any]
     ) -> tuple[Prediction, Prediction]:
         """The employee as they are and the scenario, scored in one traced call."""
         call = _call("/ui/simulation")
@@ -105,12 +121,17 @@ class UiBackend:
         first, second = answer.predictions
         return first, second
 
-    def employee(self, id_employee: int) -> tuple[dict[str, Any], bool]:
-        with self._read() as session:
-            employee = get_employee(session, id_employee)
-        if employee is None:
-            raise gr.Error(f"Salarié inconnu : n° {id_employee}.")
-        return employee.record, employee.a_quitte_l_entreprise
+    async def employee(self, id_employee: int, user: str | None) -> tuple[dict[str, Any], bool]:
+        """A stored employee's record and known outcome, an audited read."""
+
+        def read() -> tuple[dict[str, Any], bool]:
+            with self._read() as session:
+                employee = get_employee(session, id_employee)
+            if employee is None:
+                raise UiRefusal(404, f"Salarié inconnu : n° {id_employee}.")
+            return employee.record, employee.a_quitte_l_entreprise
+
+        return await self._audited(f"/rh/employee/{id_employee}", user, read)
 
     async def score_batch(self, content: bytes) -> tuple[ParsedBatch, list[Prediction]]:
         """Every row valid or nothing scored; a rejected file is recorded like a 422."""
@@ -127,7 +148,7 @@ class UiBackend:
             parsed = await to_thread.run_sync(parse)  # 10,000 rows: not on the event loop
         except BatchFileError as err:
             body = {"detail": str(err), "errors": err.errors.to_dict("records")}
-            await self._record_rejection(call, body)
+            await self._record(call, 422, body)
             raise
         answer: Answer = await self.service.predict_many(parsed.records, call)
         return parsed, answer.predictions
@@ -138,25 +159,63 @@ class UiBackend:
         path = write_scored_csv(parsed, predictions, self.downloads_dir, DOWNLOADS_KEPT_SECONDS)
         return results_frame(parsed, predictions, self.feature_labels), path
 
-    def history(
+    async def history(
         self,
         source: Literal["api", "ui"] | None,
         label: Literal["Part", "Reste"] | None,
         since: datetime | None,
         until: datetime | None,
+        user: str | None,
     ) -> list[dict[str, Any]]:
+        """The newest predictions matching the filters, an audited read."""
         filters = PredictionFilter(since, until, label, source, None)
-        with self._read() as session:
-            rows, _ = list_predictions(session, filters, HISTORY_ROWS, 0)
-        return rows
 
-    def trace(self, prediction_id: str) -> dict[str, Any]:
-        """The trace as `GET /predictions/{id}` shows it, JSON-ready."""
-        with self._read() as session:
-            stored = get_prediction_trace(session, prediction_id.strip()[:64])
-        if stored is None:
-            raise gr.Error(f"Aucune prédiction n'a l'identifiant {prediction_id}.")
-        return trace_view(stored).model_dump(mode="json")
+        def read() -> list[dict[str, Any]]:
+            with self._read() as session:
+                rows, _ = list_predictions(session, filters, HISTORY_ROWS, 0)
+            return rows
+
+        return await self._audited("/rh/history", user, read)
+
+    async def trace(self, prediction_id: str, user: str | None) -> dict[str, Any]:
+        """The trace as `GET /predictions/{id}` shows it, JSON-ready; an audited read."""
+        wanted = prediction_id.strip()[:64]
+
+        def read() -> dict[str, Any]:
+            with self._read() as session:
+                stored = get_prediction_trace(session, wanted)
+            if stored is None:
+                raise UiRefusal(404, f"Aucune prédiction n'a l'identifiant {wanted}.")
+            return trace_view(stored).model_dump(mode="json")
+
+        return await self._audited(f"/rh/trace/{wanted}", user, read)
+
+    async def _audited(self, route: str, user: str | None, read: Callable[[], Read]) -> Read:
+        """A signed-in read, recorded as the API records its reads: who (the user's
+        `client_key_hash`), what (the route), when, and its outcome. Only the HR space, which
+        Gradio's sign-in guards, calls it."""
+        if user is None:
+            raise gr.Error("Connectez-vous à l'espace RH.")
+        call = Call(source="ui", method="GET", route=route, client_key_hash=ui_user_key_hash(user))
+        try:
+            result = await to_thread.run_sync(read)
+        except UiRefusal as refusal:
+            await self._record(call, refusal.status_code, {"detail": str(refusal)})
+            raise
+        shown = orjson.dumps(result, default=str, option=orjson.OPT_NON_STR_KEYS)
+        await self.service.record_call(call, 200, hashlib.sha256(shown).hexdigest(), b"")
+        return result
+
+    def uploaded(self, path: str) -> bytes:
+        """The bytes of a file uploaded through this UI's drop zone, and nothing else: a
+        handler is handed a path, which a client could set to any file of the server."""
+        candidate = Path(path).resolve()
+        if not candidate.is_relative_to(self.uploads_dir.resolve()) or candidate.suffix != ".csv":
+            raise gr.Error(_NOT_AN_UPLOAD)
+        try:
+            return candidate.read_bytes()
+        except OSError:
+            raise gr.Error(_NOT_AN_UPLOAD) from None
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
@@ -174,12 +233,13 @@ class UiBackend:
     async def _rejected(self, call: Call, err: ValidationError) -> gr.Error:
         """Records the call as the API would a 422; returns what to show HR."""
         errors = [describe_error(error) for error in err.errors()]
-        await self._record_rejection(call, {"detail": "invalid request", "errors": errors})
+        await self._record(call, 422, {"detail": "invalid request", "errors": errors})
         return gr.Error("Saisie invalide — " + " ; ".join(_readable(e) for e in errors))
 
-    async def _record_rejection(self, call: Call, body: dict[str, Any]) -> None:
+    async def _record(self, call: Call, status_code: int, body: dict[str, Any]) -> None:
         content = orjson.dumps(body, default=str)
-        await self.service.record_call(call, 422, hashlib.sha256(content).hexdigest(), content)
+        digest = hashlib.sha256(content).hexdigest()
+        await self.service.record_call(call, status_code, digest, content)
 
 
 def _readable(error: dict[str, str]) -> str:

@@ -188,3 +188,37 @@ def slices_frame(metrics: dict[str, Any]) -> pd.DataFrame:
         for value, scores in values.items()
     ]
     return pd.DataFrame(rows)
+
+
+#: The public's session list: what each of its own predictions said.
+SESSION_COLUMNS = ["prediction_id", "prédiction", "probabilité", "niveau de risque"]
+
+
+def session_row(shown: dict[str, Any]) -> dict[str, Any]:
+    """One of the session's predictions, from the answer the form showed."""
+    return {
+        "prediction_id": shown["prediction_id"],
+        "prédiction": shown["prediction"],
+        "probabilité": percent(shown["probability"]),
+        "niveau de risque": shown["risk_level"],
+    }
+
+
+def session_rows(scored: pd.DataFrame) -> list[dict[str, Any]]:
+    """A scored batch's rows, as the session list shows them."""
+    if scored is None or len(scored) == 0 or "prediction_id" not in scored:
+        return []
+    return [
+        {
+            "prediction_id": row["prediction_id"],
+            "prédiction": row["prédiction"],
+            "probabilité": percent(float(row["probabilité"])),
+            "niveau de risque": row["niveau de risque"],
+        }
+        for row in scored.to_dict("records")
+    ]
+
+
+def session_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The newest first."""
+    return pd.DataFrame(rows[::-1], columns=SESSION_COLUMNS)

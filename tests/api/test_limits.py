@@ -133,3 +133,12 @@ def test_small_bodies_never_wait_for_the_budget(tight: LiveServer, make_employee
 def test_a_client_that_stops_sending_its_body_gets_408(tight: LiveServer) -> None:
     answer = _answer(_open(tight, 150_000, b'{"employees": ['), wait_s=10)
     assert answer.startswith(b"HTTP/1.1 408")
+
+
+def test_requests_without_a_body_never_wait_for_the_budget(tight: LiveServer) -> None:
+    # Gradio's event streams are long GETs: they must not hold or wait for body budget.
+    holding = _open(tight, 150_000, b'{"employees": [')
+    started = time.monotonic()
+    answered = httpx.get(f"{tight.base_url}/health/live")
+    holding.close()
+    assert answered.status_code == 200 and time.monotonic() - started < 0.4

@@ -1,4 +1,5 @@
-"""A real browser: Debian's headless chromium opens /ui/, makes a prediction and sees it.
+"""A real browser: Debian's headless chromium opens the public demo (/ui/) and the HR space
+(/rh/, signed in), makes predictions and sees them.
 
 Screenshots go to the test's temp folder; with SAVE_SCREENSHOTS=1 they also replace the ones
 in `assets/` that the README shows.
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from database.repository import get_employee
 from src.config import PROJECT_ROOT
 from tests.live_server import LiveServer
+from tests.ui.conftest import HR_USER
 
 # Debian's chromium here; GitHub's runners set CHROMIUM_PATH to the Chrome they ship.
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -48,8 +50,20 @@ def _open_ui(browser: Browser, live: LiveServer) -> Page:
     return page
 
 
+def _open_hr_space(browser: Browser, live: LiveServer) -> Page:
+    """Signs in on Gradio's page, as an HR user would."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(f"{live.base_url}/rh/")
+    name, password = HR_USER
+    page.get_by_test_id("textbox").fill(name)
+    page.get_by_test_id("password").fill(password)
+    page.get_by_role("button", name="Login").click()
+    expect(page.get_by_role("tab", name="Employé")).to_be_visible(timeout=30_000)
+    return page
+
+
 def _predict_from_the_form(page: Page) -> None:
-    """The form opens on a real employee: one click predicts."""
+    """The form opens on a demo profile: one click predicts."""
     page.get_by_role("button", name="Prédire", exact=True).click()
     expect(page.get_by_text("Probabilité de départ")).to_be_visible(timeout=30_000)
 
@@ -103,7 +117,7 @@ def test_a_stored_employee_opens_in_the_form_for_trying_changes(
 ) -> None:
     with Session(live.engine) as session:
         age = get_employee(session, 5).record["age"]
-    page = _open_ui(browser, live)
+    page = _open_hr_space(browser, live)
     page.get_by_role("tab", name="Employé").click()
     _pick_employee(page, "Salarié (tapez un numéro, un poste, un département…)", 5)
     expect(page.get_by_text("Toujours dans l'entreprise")).to_be_visible(timeout=30_000)
@@ -117,7 +131,7 @@ def test_a_stored_employee_opens_in_the_form_for_trying_changes(
 def test_a_scenario_compared_in_the_browser_shows_both_sides(
     browser: Browser, live: LiveServer, tmp_path: Path
 ) -> None:
-    page = _open_ui(browser, live)
+    page = _open_hr_space(browser, live)
     page.get_by_role("tab", name="Simulation").click()
     _pick_employee(page, "Salarié", 1)
     overtime = page.get_by_label("Heures supplémentaires").filter(visible=True)
@@ -133,7 +147,7 @@ def test_a_scenario_compared_in_the_browser_shows_both_sides(
 def test_a_click_in_the_history_opens_that_predictions_trace(
     browser: Browser, live: LiveServer, tmp_path: Path
 ) -> None:
-    page = _open_ui(browser, live)
+    page = _open_hr_space(browser, live)
     _predict_from_the_form(page)
     page.get_by_role("tab", name="Historique").click()
     page.get_by_role("button", name="Rechercher").click()
@@ -143,4 +157,21 @@ def test_a_click_in_the_history_opens_that_predictions_trace(
     expect(page.get_by_label("Identifiant de prédiction")).not_to_have_value("", timeout=30_000)
     expect(page.get_by_text("request_id")).to_be_visible(timeout=30_000)
     _save(page, tmp_path, "ui_history.png")
+    page.close()
+
+
+def test_a_visitor_sees_their_own_predictions_and_no_employee(
+    browser: Browser, live: LiveServer, tmp_path: Path
+) -> None:
+    page = _open_ui(browser, live)
+    expect(page.get_by_role("tab", name="Employé")).to_have_count(0)
+    mine = page.get_by_role("tab", name="Mes prédictions")
+    mine.click()
+    risk = page.get_by_text("élevé", exact=True).filter(visible=True)
+    expect(risk).to_have_count(0)  # a new session has none
+    page.get_by_role("tab", name="Prédire").click()
+    _predict_from_the_form(page)
+    mine.click()
+    expect(risk.first).to_be_visible(timeout=30_000)
+    _save(page, tmp_path, "ui_session.png")
     page.close()

@@ -1,7 +1,9 @@
 """The UI driven for real: gradio_client against a live server on loopback, checking what
-it shows and what it stored (source `ui`)."""
+it shows and what it stored (source `ui`): the public demo as an anonymous visitor, the HR
+space signed in."""
 
 import csv
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,27 +16,32 @@ from sqlalchemy.orm import Session
 
 from database.models import ApiResponse, EmployeeInput, PredictionResult, Request
 from src.fields import Extract
-from src.ui.blocks import SCENARIO_FIELDS
+from src.tracing import ui_user_key_hash
+from src.ui.components import SCENARIO_FIELDS
 from src.ui.form import FIELD_NAMES
 from tests.conftest import DATA_DIR, EMPLOYEE_1
 from tests.live_server import LiveServer
+from tests.ui.conftest import HR_USER
 
-#: The UI's public API: every event that has a name. Anything else is the page's plumbing.
-PUBLIC_ENDPOINTS = {
-    "/predict",
-    "/employee",
-    "/predict_employee",
-    "/simulate",
-    "/score_batch",
-    "/score_extracts",
-    "/history",
-    "/trace",
-}
+#: Each audience's API: every event that has a name. Anything else is the page's plumbing.
+PUBLIC_ENDPOINTS = {"/predict", "/simulate", "/score_batch", "/score_extracts"}
+HR_ENDPOINTS = PUBLIC_ENDPOINTS | {"/employee", "/predict_employee", "/history", "/trace"}
+#: The page's own plumbing: reachable by the browser, not an API.
+PUBLIC_PLUMBING = {"fill_levers", "remember", "remember_batch", "on_load"}
+HR_PLUMBING = {"open_in_form", "fill_levers", "pick_trace", "open_trace", "on_load"}
+PROFILES = json.loads((DATA_DIR / "demo_profiles.json").read_text("utf-8"))["profiles"]
 
 
 @pytest.fixture(scope="module")
 def client(live: LiveServer) -> Iterator[Client]:
+    """An anonymous visitor of the public demo."""
     yield Client(live.url, verbose=False, download_files=False)
+
+
+@pytest.fixture(scope="module")
+def hr(live: LiveServer) -> Iterator[Client]:
+    """A signed-in HR user of the HR space."""
+    yield Client(f"{live.base_url}/rh/", auth=HR_USER, verbose=False, download_files=False)
 
 
 def _form(**overrides: object) -> list[object]:
@@ -56,20 +63,73 @@ def _count(live: LiveServer, model: type) -> int:
         return session.scalar(select(func.count()).select_from(model))
 
 
-#: The page's own plumbing: reachable by the browser, not an API.
-PRIVATE_HANDLERS = {"open_in_form", "fill_levers", "pick_trace", "open_trace", "on_load"}
+def _handlers(url: str, cookies: httpx.Cookies | None = None) -> dict[str, str]:
+    config = httpx.get(f"{url}config", cookies=cookies).json()
+    assert (config["analytics_enabled"], config["run_history"]) == (False, False)
+    return {d["api_name"]: d["api_visibility"] for d in config["dependencies"]}
 
 
-def test_only_the_intended_handlers_are_public(client: Client, live: LiveServer) -> None:
+def test_the_public_demo_has_only_its_public_events(client: Client, live: LiveServer) -> None:
     api = client.view_api(print_info=False, return_format="dict")
     assert set(api["named_endpoints"]) == PUBLIC_ENDPOINTS
     assert not api["unnamed_endpoints"]
+    public = {name.strip("/"): "public" for name in PUBLIC_ENDPOINTS}
+    assert _handlers(live.url) == public | dict.fromkeys(PUBLIC_PLUMBING, "private")
+
+
+def test_the_hr_space_has_the_employee_and_history_events(hr: Client) -> None:
+    api = hr.view_api(print_info=False, return_format="dict")
+    assert set(api["named_endpoints"]) == HR_ENDPOINTS
+
+
+def test_an_anonymous_visitor_cannot_open_the_hr_space(live: LiveServer) -> None:
+    with pytest.raises(ValueError, match="credentials were not provided"):
+        Client(f"{live.base_url}/rh/", verbose=False)
+    for path in ("config", "gradio_api/info", "gradio_api/queue/join"):
+        answered = httpx.request(
+            "POST" if path.endswith("join") else "GET",
+            f"{live.base_url}/rh/{path}",
+            json={"data": [1], "fn_index": 0, "session_hash": "x"},
+        )
+        assert answered.status_code == 401, path
+
+
+def test_a_wrong_password_opens_nothing(live: LiveServer) -> None:
+    with pytest.raises(ValueError):
+        Client(f"{live.base_url}/rh/", auth=(HR_USER[0], "guess"), verbose=False)
+
+
+def _join(live: LiveServer, api_name: str, data: list) -> str:
+    """Calls a public event the way a script would, by its index, and returns what the event
+    stream said."""
     config = httpx.get(f"{live.url}config").json()
-    handlers = {d["api_name"]: d["api_visibility"] for d in config["dependencies"]}
-    assert handlers == {name.strip("/"): "public" for name in PUBLIC_ENDPOINTS} | dict.fromkeys(
-        PRIVATE_HANDLERS, "private"
+    [fn_index] = [i for i, d in enumerate(config["dependencies"]) if d["api_name"] == api_name]
+    session = "outsider-session"
+    joined = httpx.post(
+        f"{live.url}gradio_api/queue/join",
+        json={"data": data, "fn_index": fn_index, "session_hash": session},
     )
-    assert (config["analytics_enabled"], config["run_history"]) == (False, False)
+    assert joined.status_code == 200
+    with httpx.stream(
+        "GET", f"{live.url}gradio_api/queue/data", params={"session_hash": session}, timeout=60
+    ) as stream:
+        return "".join(line for line in stream.iter_lines() if line.startswith("data:"))
+
+
+def test_no_event_of_the_public_page_returns_a_stored_employee(live: LiveServer) -> None:
+    """Every event of the page, plumbing included, called by its index as a script would."""
+    config = httpx.get(f"{live.url}config").json()
+    for dependency in config["dependencies"]:
+        said = _join(live, dependency["api_name"], [1] * len(dependency["inputs"]))
+        assert "n° 1 —" not in said and "quitté" not in said, dependency["api_name"]
+        assert "Traceback" not in said and "/work/" not in said
+
+
+def test_a_server_file_named_in_place_of_an_upload_is_refused(live: LiveServer) -> None:
+    server_file = {"path": str(DATA_DIR / "extrait_sirh.csv"), "meta": {"_type": "gradio.FileData"}}
+    said = _join(live, "score_batch", [server_file])
+    assert '"success":false' in said  # refused before the handler: nothing of it is read
+    assert "id_employee" not in said and "extrait_sirh" not in said and "colonnes" not in said
 
 
 def test_the_form_shows_the_prediction_and_stores_it_as_a_ui_call(
@@ -104,35 +164,63 @@ def test_an_inconsistent_form_is_refused_with_the_rule_and_recorded(
     assert "must not exceed" in body["errors"][0]["message"]
 
 
+def _audited_reads(live: LiveServer, route: str) -> list[Request]:
+    with Session(live.engine) as session:
+        return list(session.scalars(select(Request).where(Request.route == route)))
+
+
 def test_a_stored_employee_is_shown_and_predicted_in_one_click(
-    client: Client, live: LiveServer
+    hr: Client, live: LiveServer
 ) -> None:
-    known, record = client.predict(1, api_name="/employee")
+    known, record = hr.predict(1, api_name="/employee")
     assert known == "**A quitté l'entreprise**"
     assert ["Âge", "41"] in record["data"]
-    summary, _, raw = client.predict(1, api_name="/predict_employee")
+    [read] = _audited_reads(live, "/rh/employee/1")
+    assert (read.source, read.method, read.status_code) == ("ui", "GET", 200)
+    assert read.client_key_hash == ui_user_key_hash(HR_USER[0])
+    summary, _, raw = hr.predict(1, api_name="/predict_employee")
     assert "55 %" in summary
     stored = _request(live, raw["prediction_id"])
     assert (stored.source, stored.route) == ("ui", "/ui/employee")
 
 
-@pytest.mark.parametrize("chosen", [99999, "abc"])
-def test_an_unknown_or_malformed_employee_gets_a_message(client: Client, chosen: object) -> None:
+@pytest.mark.parametrize("chosen", [99999, "abc", 2**63])
+def test_an_unknown_or_malformed_employee_gets_a_message(hr: Client, chosen: object) -> None:
     with pytest.raises(AppError, match="Salarié inconnu|n'est pas un numéro"):
-        client.predict(chosen, api_name="/predict_employee")
+        hr.predict(chosen, api_name="/predict_employee")
 
 
-def test_a_scenario_is_compared_with_the_employee_as_they_are(
-    client: Client, live: LiveServer
-) -> None:
+def test_an_unknown_employee_read_is_audited_as_a_404(hr: Client, live: LiveServer) -> None:
+    with pytest.raises(AppError, match="Salarié inconnu"):
+        hr.predict(99998, api_name="/employee")
+    [read] = _audited_reads(live, "/rh/employee/99998")
+    assert read.status_code == 404 and "Salarié inconnu" in read.error
+
+
+def test_a_scenario_is_compared_with_the_employee_as_they_are(hr: Client, live: LiveServer) -> None:
     levers = {name: EMPLOYEE_1[name] for name in SCENARIO_FIELDS}
     levers["heures_supplementaires"] = False
-    requests = _count(live, Request)
-    comparison, changed = client.predict(1, *levers.values(), api_name="/simulate")
+    predictions = _count(live, PredictionResult)
+    comparison, changed = hr.predict(1, *levers.values(), api_name="/simulate")
     assert "| Décision | Part |" in comparison
     assert "baisse" in comparison
     assert changed == "Leviers modifiés : Heures supplémentaires"
-    assert _count(live, Request) == requests + 1  # both scored in one traced call
+    assert _count(live, PredictionResult) == predictions + 2  # both scored in one traced call
+
+
+def test_a_scenario_on_a_demo_profile_needs_no_stored_employee(client: Client) -> None:
+    profile = PROFILES[0]
+    levers = {name: profile["record"][name] for name in SCENARIO_FIELDS}
+    levers["heures_supplementaires"] = False
+    comparison, changed = client.predict(profile["name"], *levers.values(), api_name="/simulate")
+    assert "Situation actuelle" in comparison
+    assert changed == "Leviers modifiés : Heures supplémentaires"
+
+
+def test_a_public_scenario_cannot_start_from_a_stored_employee(client: Client) -> None:
+    levers = [EMPLOYEE_1[name] for name in SCENARIO_FIELDS]
+    with pytest.raises(AppError):  # not one of the picker's choices: Gradio refuses it
+        client.predict(1, *levers, api_name="/simulate")
 
 
 def _write_csv(path: Path, rows: list[dict]) -> Path:
@@ -179,13 +267,18 @@ def test_an_invalid_batch_file_is_reported_and_nothing_is_stored(
     assert [r.status_code for r in recorded if r.error] == [422]
 
 
-def test_history_lists_ui_predictions_and_opens_a_trace(client: Client) -> None:
+def test_history_lists_ui_predictions_and_opens_a_trace(
+    client: Client, hr: Client, live: LiveServer
+) -> None:
     _, _, raw = client.predict(*_form(age=50), api_name="/predict")
-    table = client.predict("ui", "Part", None, None, api_name="/history")
+    table = hr.predict("ui", "Part", None, None, api_name="/history")
     ids = [row[-1] for row in table["data"]]
     assert raw["prediction_id"] in ids
     assert {row[1] for row in table["data"]} == {"ui"}
-    trace = client.predict(raw["prediction_id"], api_name="/trace")
+    trace = hr.predict(raw["prediction_id"], api_name="/trace")
+    assert [r.status_code for r in _audited_reads(live, f"/rh/trace/{raw['prediction_id']}")] == [
+        200
+    ]
     assert trace["input"]["age"] == 50
     assert trace["request"]["source"] == "ui"
     assert trace["response"]["sent"]["probability"] == raw["probability"]

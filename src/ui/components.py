@@ -1,0 +1,143 @@
+"""The UI's building blocks: each tab's components, laid out, returned for wiring.
+
+`src/ui/blocks.py` puts them together for each audience and wires the events.
+"""
+
+from collections.abc import Callable
+
+import gradio as gr
+
+from src.fields import FIELDS_BY_NAME
+from src.ui import views
+from src.ui.batch import ERROR_COLUMNS
+from src.ui.form import field_input
+
+#: The what-if tab's levers: what HR can act on.
+SCENARIO_FIELDS = (
+    "heures_supplementaires",
+    "augmentation_salaire_precedente",
+    "revenu_mensuel",
+    "satisfaction_employee_environnement",
+    "satisfaction_employee_equilibre_pro_perso",
+    "frequence_deplacement",
+)
+ALL = "Tous"
+
+
+def prediction_outputs() -> tuple[gr.Markdown, gr.BarPlot, gr.JSON]:
+    summary = gr.Markdown()
+    chart = gr.BarPlot(
+        x="facteur",
+        y="contribution",
+        color="effet",
+        color_map={views.UP: "#d62728", views.DOWN: "#2ca02c"},
+        title="Ce qui pousse le risque vers le haut ou vers le bas",
+        sort="-y",
+        x_label_angle=-30,
+        height=360,
+    )
+    with gr.Accordion("Détails techniques (JSON)", open=False):
+        raw = gr.JSON(label="Réponse complète")
+    return summary, chart, raw
+
+
+def employee_picker(label: str) -> gr.Dropdown:
+    # The choices come from the database once the app has started, so they are not known
+    # when the page is built: any value is let through and checked by `employee_id`.
+    return gr.Dropdown(label=label, choices=[], value=None, allow_custom_value=True)
+
+
+def employee_tab() -> tuple[gr.Dropdown, gr.Markdown, gr.Dataframe, tuple[gr.Button, ...]]:
+    employee = employee_picker("Salarié (tapez un numéro, un poste, un département…)")
+    known = gr.Markdown()
+    with gr.Row():
+        predict_button = gr.Button("Prédire pour ce salarié", variant="primary")
+        open_button = gr.Button("Ouvrir dans le formulaire pour tester des changements")
+    record = gr.Dataframe(label="Dossier RH", interactive=False, max_height=420)
+    return employee, known, record, (predict_button, open_button)
+
+
+def simulation_tab(start: Callable[[], gr.Dropdown]) -> tuple:
+    """`start` makes the picker of what a scenario starts from (a stored employee for HR, a
+    demo profile for the public)."""
+    gr.Markdown(
+        "Partez d'un profil, changez un ou deux leviers, et comparez le risque avant et après."
+    )
+    picker = start()
+    with gr.Row():
+        levers = [
+            field_input(FIELDS_BY_NAME[name], None if name != "heures_supplementaires" else False)
+            for name in SCENARIO_FIELDS
+        ]
+    button = gr.Button("Comparer", variant="primary")
+    comparison = gr.Markdown()
+    changed = gr.Markdown()
+    return picker, levers, button, comparison, changed
+
+
+def batch_tab() -> tuple:
+    gr.Markdown(
+        "Un fichier CSV (UTF-8, séparateur `,` ou `;`) avec une colonne par champ, aux noms "
+        "canoniques de l'API (`age`, `genre`, `revenu_mensuel`, …) et, si vous l'avez, "
+        "`id_employee`. Au plus 10 000 lignes. Si une ligne est invalide, rien n'est prédit."
+    )
+    upload = gr.File(label="Fichier CSV", file_types=[".csv"], type="filepath")
+    button = gr.Button("Prédire le lot", variant="primary")
+    with gr.Accordion("Ou les trois extraits RH bruts (SIRH, évaluation, sondage)", open=False):
+        gr.Markdown(
+            "Tels que le SIRH les exporte (comme dans `data/`) : ils sont joints et nettoyés "
+            "comme pour l'entraînement, et chaque salarié garde son numéro."
+        )
+        extracts = gr.File(
+            label="Les trois extraits", file_types=[".csv"], file_count="multiple", type="filepath"
+        )
+        extracts_button = gr.Button("Prédire depuis les extraits", variant="primary")
+    status = gr.Markdown()
+    table = gr.Dataframe(label="Résultats, du risque le plus élevé au plus faible", max_height=500)
+    errors = gr.Dataframe(label="Erreurs à corriger", headers=ERROR_COLUMNS, max_height=300)
+    download = gr.DownloadButton("Télécharger le CSV prédit", visible=False)
+    return upload, button, extracts, extracts_button, status, table, errors, download
+
+
+def history_tab() -> tuple:
+    with gr.Row():
+        source = gr.Dropdown([ALL, "api", "ui"], value=ALL, label="Canal")
+        label = gr.Dropdown([ALL, "Part", "Reste"], value=ALL, label="Prédiction")
+        since = gr.DateTime(label="Depuis", include_time=True, type="timestamp", timezone="UTC")
+        until = gr.DateTime(label="Jusqu'à", include_time=True, type="timestamp", timezone="UTC")
+    button = gr.Button("Rechercher", variant="primary")
+    table = gr.Dataframe(
+        label="Prédictions récentes (cliquez une ligne pour voir sa trace)",
+        interactive=False,
+        max_height=420,
+    )
+    trace_id = gr.Textbox(label="Identifiant de prédiction", placeholder="prediction_id")
+    with gr.Accordion("Trace complète", open=True):
+        trace_view = gr.JSON()
+    return [source, label, since, until], button, table, trace_id, trace_view
+
+
+def model_tab() -> tuple[gr.Markdown, gr.Dataframe, gr.LinePlot, gr.Dataframe]:
+    overview = gr.Markdown()
+    metrics = gr.Dataframe(label="Performances", interactive=False)
+    calibration = gr.LinePlot(
+        x="prédit",
+        y="observé",
+        color="série",
+        title="Calibration : probabilité prédite et taux de départ observé",
+        x_lim=[0, 1],
+        y_lim=[0, 1],
+        height=360,
+    )
+    slices = gr.Dataframe(label="Performances par groupe", interactive=False)
+    return overview, metrics, calibration, slices
+
+
+def session_tab() -> gr.Dataframe:
+    gr.Markdown(
+        "Les prédictions faites dans cette session du navigateur, et elles seules. "
+        "L'historique complet et les dossiers des salariés sont réservés à l'espace RH."
+    )
+    return gr.Dataframe(
+        headers=views.SESSION_COLUMNS, label="Mes prédictions", interactive=False, max_height=420
+    )

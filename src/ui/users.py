@@ -1,0 +1,80 @@
+"""The HR users who may sign in to the UI's HR part (`/rh/`): `UI_USERS`, never a default.
+
+Each entry is `name:pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>`, comma-separated; the
+environment holds no password. `python -m src.ui.users <name>` asks for a password and prints
+the entry to add. A sign-in is checked in constant time, and an unknown name costs the same
+hashing as a known one, so neither timing nor errors tell which names exist.
+"""
+
+import argparse
+import getpass
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+SCHEME = "pbkdf2_sha256"
+ITERATIONS = 200_000
+
+
+@dataclass(frozen=True)
+class _Hashed:
+    iterations: int
+    salt: bytes
+    digest: bytes
+
+    def matches(self, password: str) -> bool:
+        candidate = _derive(password, self.salt, self.iterations)
+        return hmac.compare_digest(candidate, self.digest)
+
+
+def _derive(password: str, salt: bytes, iterations: int) -> bytes:
+    return hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+
+
+def hash_password(password: str, iterations: int = ITERATIONS) -> str:
+    """The stored form of `password`, with a salt of its own."""
+    salt = secrets.token_bytes(16)
+    digest = _derive(password, salt, iterations)
+    return f"{SCHEME}${iterations}${salt.hex()}${digest.hex()}"
+
+
+def _parse(entry: str) -> tuple[str, _Hashed]:
+    name, _, stored = entry.strip().partition(":")
+    scheme, iterations, salt, digest = stored.split("$")
+    if not name or scheme != SCHEME:
+        raise ValueError(f"UI_USERS: expected name:{SCHEME}$..., got an entry for {name!r}")
+    return name, _Hashed(int(iterations), bytes.fromhex(salt), bytes.fromhex(digest))
+
+
+class UiUsers:
+    """Built once from `UI_USERS`; `check` is Gradio's sign-in callback."""
+
+    def __init__(self, configured: str) -> None:
+        entries = [entry for entry in configured.split(",") if entry.strip()]
+        try:
+            self._users = dict(_parse(entry) for entry in entries)
+        except ValueError as err:
+            raise ValueError(f"UI_USERS cannot be read: {err}") from None
+        self._decoy = _Hashed(ITERATIONS, secrets.token_bytes(16), secrets.token_bytes(32))
+
+    def __bool__(self) -> bool:
+        return bool(self._users)
+
+    def check(self, name: str, password: str) -> bool:
+        return self._users.get(name, self._decoy).matches(password) and name in self._users
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Print a UI_USERS entry for a new HR user.")
+    parser.add_argument("name")
+    args = parser.parse_args(argv)
+    password = getpass.getpass(f"password for {args.name}: ")
+    if len(password) < 12:
+        parser.error("use at least 12 characters")
+    print(f"{args.name}:{hash_password(password)}")  # noqa: T201 (the command's output)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
