@@ -1,5 +1,6 @@
-"""Real examples in the OpenAPI document: the sample request files of `data/`, answered by the
-loaded model, so /docs shows what the service really returns today."""
+"""Real examples in the OpenAPI document: synthetic demo profiles (`data/demo_profiles.json`;
+the document is public, so no real employee), answered by the loaded model, so /docs shows
+what the service really returns today."""
 
 import json
 from dataclasses import asdict
@@ -78,8 +79,10 @@ def install_examples(app: FastAPI, data_dir: Path) -> None:
             schema = get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=app.routes
             )
-            employee = json.loads((data_dir / "sample_employee.json").read_text("utf-8"))
-            batch = json.loads((data_dir / "sample_batch.json").read_text("utf-8"))
+            # Synthetic demo profiles, never a real employee: the docs are public.
+            profiles = json.loads((data_dir / "demo_profiles.json").read_text("utf-8"))
+            employees = [profile["record"] for profile in profiles["profiles"]]
+            employee, batch = employees[0], {"employees": employees[:2]}
             service = app.state.service
             records = [EmployeeRecord(**e) for e in batch["employees"]]
             answers = [p.model_dump(mode="json") for p in service.predict_untraced(records)]
@@ -90,7 +93,7 @@ def install_examples(app: FastAPI, data_dir: Path) -> None:
             _set_example(paths["/health/live"]["get"], None, live())
             _set_example(paths["/health/ready"]["get"], None, ready())
             _set_example(paths["/model"]["get"], None, model_report(app.state.model))
-            stored = EmployeeRecord(**employee, id_employee=1)  # employee 1 of the extracts
+            stored = EmployeeRecord(**employee, id_employee=1)  # the shape, not the stored one
             stored_answer = service.predict_untraced([stored])[0].model_dump(mode="json")
             _set_example(paths["/employees/{id_employee}/predict"]["post"], None, stored_answer)
             _set_example(

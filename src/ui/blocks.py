@@ -33,6 +33,9 @@ from src.ui.form import FIELD_NAMES, employee_form, form_values
 _PROGRESS = gr.Progress()
 QUEUE_CONCURRENCY = 8
 QUEUE_MAX_SIZE = 64
+#: Uploaded and scored files this UI put in Gradio's cache: looked for every 10 minutes,
+#: deleted after an hour (and when the app stops). They hold HR records.
+CACHE_CLEANING = (600, 3600)
 #: The public's session list keeps its newest rows only.
 SESSION_ROWS = 1_000
 
@@ -41,7 +44,11 @@ def build_ui(backend: UiBackend, profiles: dict[str, dict[str, Any]], hr: bool) 
     """The UI for HR (`hr`) or for the public; `profiles` are the synthetic demo employees,
     the first of which the form opens with."""
     title = "espace RH" if hr else "démonstration publique"
-    with gr.Blocks(title=f"TechNova — risque de départ ({title})", analytics_enabled=False) as ui:
+    with gr.Blocks(
+        title=f"TechNova — risque de départ ({title})",
+        analytics_enabled=False,
+        delete_cache=CACHE_CLEANING,
+    ) as ui:
         gr.Markdown(
             "# TechNova Partners — risque de départ des salariés\n"
             "Estimation de la probabilité qu'un salarié quitte l'entreprise, avec les "

@@ -10,11 +10,22 @@ import argparse
 import getpass
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import SlidingWindowCounterRateLimiter
+
+logger = logging.getLogger(__name__)
+
 SCHEME = "pbkdf2_sha256"
 ITERATIONS = 200_000
+#: Failed sign-ins accepted per minute, all names together. Gradio checks a password on the
+#: event loop (about 50 ms of hashing), so unlimited guesses would stall every request of the
+#: process; past the limit, a sign-in is refused without hashing until the minute has passed.
+FAILED_SIGN_INS = "20/minute"
 
 
 @dataclass(frozen=True)
@@ -57,12 +68,20 @@ class UiUsers:
         except ValueError as err:
             raise ValueError(f"UI_USERS cannot be read: {err}") from None
         self._decoy = _Hashed(ITERATIONS, secrets.token_bytes(16), secrets.token_bytes(32))
+        self._failures = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._failure_limit = parse(FAILED_SIGN_INS)
 
     def __bool__(self) -> bool:
         return bool(self._users)
 
     def check(self, name: str, password: str) -> bool:
-        return self._users.get(name, self._decoy).matches(password) and name in self._users
+        if not self._failures.test(self._failure_limit, "sign-in"):
+            logger.warning("sign-in refused unchecked: over %s failed sign-ins", FAILED_SIGN_INS)
+            return False
+        accepted = self._users.get(name, self._decoy).matches(password) and name in self._users
+        if not accepted:
+            self._failures.hit(self._failure_limit, "sign-in")
+        return accepted
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -58,3 +58,14 @@ def test_without_ui_users_there_is_no_hr_space(tmp_path: Path) -> None:
     with TestClient(create_app(make_settings(tmp_path, api_tokens="t"))) as client:
         assert client.get("/rh/").status_code == 404
         assert client.get("/ui/").status_code == 200
+
+
+def test_past_the_failed_sign_in_limit_even_the_right_password_waits() -> None:
+    guarded = UiUsers(f"ana:{hash_password('anaanaana', iterations=1_000)}")
+    assert not any(guarded.check("ana", f"guess {i}") for i in range(20))
+    assert guarded.check("ana", "anaanaana") is False  # refused unhashed, for the minute
+
+
+def test_successful_sign_ins_do_not_count_against_the_limit() -> None:
+    guarded = UiUsers(f"ana:{hash_password('anaanaana', iterations=1_000)}")
+    assert all(guarded.check("ana", "anaanaana") for _ in range(30))
