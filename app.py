@@ -25,6 +25,7 @@ from database.repository import ServedModel
 from database.spool import TraceSpool, default_spool_dir
 from database.writer import TraceWriter, replay_until_cancelled
 from src.api.errors import install_error_handlers
+from src.api.headers import SecurityHeaders
 from src.api.limits import BodyLimits, ByteBudget
 from src.api.openapi import install_examples
 from src.api.rate_limits import RateLimits
@@ -124,6 +125,7 @@ def create_app(settings: Settings) -> FastAPI:
     limits = RateLimits(settings.rate_limit_per_token, settings.rate_limit_per_client)
     # Added last: outermost, so it records what the body limits refuse too.
     app.add_middleware(CallRecorder, routes=routes, rate_limits=limits)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, recorded or not
     install_error_handlers(app)
     install_examples(app, PROJECT_ROOT / "data")
     _mount_ui(app, settings)
@@ -167,13 +169,17 @@ def _mount_ui(app: FastAPI, settings: Settings) -> None:
 def main() -> None:
     settings = Settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        timeout_keep_alive=settings.keep_alive_timeout_seconds,
-        limit_concurrency=settings.max_concurrent_connections,
-    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **serving(settings))
+
+
+def serving(settings: Settings) -> dict[str, object]:
+    """uvicorn's settings besides where it listens: idle connections, a cap on concurrent
+    ones, and no `server` header advertising what runs."""
+    return {
+        "timeout_keep_alive": settings.keep_alive_timeout_seconds,
+        "limit_concurrency": settings.max_concurrent_connections,
+        "server_header": False,
+    }
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from pathlib import Path
 import uvicorn
 from sqlalchemy import Engine
 
-from app import create_app
+from app import create_app, serving
 from database.engine import create_database_engine, resolve_database_url
 from tests.conftest import make_settings
 
@@ -48,7 +48,9 @@ def serve(
         directory, api_tokens=LIVE_TOKEN, database_url=database_url, **overrides
     )
     port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", **serving(settings)
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -5,10 +5,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from app import create_app
+from src.api.headers import SECURITY_HEADERS
 from tests.api.conftest import TOKENS
 from tests.conftest import make_settings
 from tests.live_server import LIVE_TOKEN, LiveServer, serve
@@ -103,3 +105,11 @@ def test_a_missing_token_is_refused_before_the_body_is_read(live: LiveServer) ->
 def test_with_a_valid_token_the_service_waits_for_the_body(live: LiveServer) -> None:
     headers = f"Authorization: Bearer {LIVE_TOKEN}\r\n"
     assert _first_bytes_of_the_answer(live, headers, wait_s=1) == b""
+
+
+@pytest.mark.parametrize("path", ["/health", "/ui/", "/docs", "/predict", "/no-such-page"])
+def test_every_answer_carries_the_security_headers(live: LiveServer, path: str) -> None:
+    answered = httpx.get(f"{live.base_url}{path}")
+    for name, value in SECURITY_HEADERS.items():
+        assert answered.headers[name] == value, (path, name)
+    assert "server" not in answered.headers  # what runs is not advertised

@@ -117,7 +117,7 @@ def test_a_large_body_past_the_budget_waits_then_gets_503(tight: LiveServer) -> 
     refused = _answer(_open(tight, 150_000), wait_s=10)
     waited = time.monotonic() - started
     assert refused.startswith(b"HTTP/1.1 503") and b"retry-after: 1" in refused.lower()
-    assert 0.4 <= waited < 1.0  # it waited its turn, briefly
+    assert 0.4 <= waited < 3.0  # it waited its turn (0.5 s), briefly
     holding.close()
 
 
@@ -138,7 +138,6 @@ def test_a_client_that_stops_sending_its_body_gets_408(tight: LiveServer) -> Non
 def test_requests_without_a_body_never_wait_for_the_budget(tight: LiveServer) -> None:
     # Gradio's event streams are long GETs: they must not hold or wait for body budget.
     holding = _open(tight, 150_000, b'{"employees": [')
-    started = time.monotonic()
     answered = httpx.get(f"{tight.base_url}/health/live")
     holding.close()
-    assert answered.status_code == 200 and time.monotonic() - started < 0.4
+    assert answered.status_code == 200  # had it waited for the budget, it would be a 503
