@@ -78,7 +78,6 @@ class TraceWriter:
         self._was_down = False  # to log the outage once, and the return once
         self._lock = threading.Lock()
         self._connection: Connection | None = None
-        self._model_ids: dict[str, int] = {}
 
     @property
     def ready(self) -> bool:
@@ -237,10 +236,9 @@ class TraceWriter:
         if group.model is None:  # a file of an earlier version: the id travelled instead
             assert group.model_version_id is not None, "a spooled group names its model"
             return group.model_version_id
-        sha256 = group.model.sha256
-        if sha256 not in self._model_ids:
-            self._model_ids[sha256] = add_model_version(connection, group.model)
-        return self._model_ids[sha256]
+        # Looked up in the replay's own transaction, not cached: should that transaction roll
+        # back, a row it added would be gone, and a cached id would name nothing.
+        return add_model_version(connection, group.model)
 
 
 def _one_by_one(
