@@ -4,7 +4,8 @@ FROM python:3.11-slim-bookworm
 
 # Single-threaded BLAS/OpenMP: a request is microseconds of maths, threads only add contention
 # on small CPUs. Every cache and temp file goes under /tmp, the one writable place when the
-# root filesystem is read-only (Kubernetes); Spaces and compose give it too.
+# root filesystem is read-only (Kubernetes); Spaces and compose give it too. /home/user/spool
+# is where compose mounts the outage spool's volume (owned by uid 1000, so the volume is).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -23,9 +24,10 @@ RUN useradd --create-home --uid 1000 user
 USER 1000
 WORKDIR /home/user/app
 
-# Runtime requirements only: no test or lint tools in the image.
+# Runtime requirements only, from the lock: every package pinned and checked by its hash.
 COPY --chown=1000:1000 requirements.txt .
-RUN pip install --no-cache-dir --user -r requirements.txt
+RUN pip install --no-cache-dir --user --require-hashes -r requirements.txt \
+    && mkdir -p /home/user/spool
 
 COPY --chown=1000:1000 app.py ./
 COPY --chown=1000:1000 src ./src

@@ -4,7 +4,6 @@ commits, least privilege, and each doing the job the pipeline relies on."""
 import json
 import re
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -99,15 +98,3 @@ def test_model_workflow_trains_then_publishes_and_reports_the_revision() -> None
     commands = "\n".join(step.get("run", "") for step in _steps(model))
     assert commands.index("src.train") < commands.index("src.publish")
     assert "GITHUB_STEP_SUMMARY" in commands
-
-
-def test_deployment_requirements_are_pinned_like_the_apps() -> None:
-    app = dict(
-        line.split("==")
-        for line in Path(PROJECT_ROOT / "requirements.txt").read_text().split()
-        if "==" in line
-    )
-    for line in (PROJECT_ROOT / "deploy" / "requirements.txt").read_text().splitlines():
-        if line and not line.startswith("#"):
-            name, version = line.split("==")
-            assert app.get(name, version) == version
