@@ -4,18 +4,18 @@ import asyncio
 import gc
 import json
 import logging
-import os
 import secrets
+import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import gradio as gr
-import gradio.utils as gr_utils
 import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
 from database.engine import engine_from_settings
@@ -33,10 +33,12 @@ from src.api.recorder import CallRecorder
 from src.api.routes import employees, history, predict, status
 from src.artifacts import LoadedModel, load_model
 from src.config import PROJECT_ROOT, Settings
+from src.fields import Extract
 from src.prediction import Predictor
 from src.service import PredictionService
 from src.ui.backend import UiBackend
 from src.ui.blocks import build_ui
+from src.ui.gate import UiGate, UiLimits
 from src.ui.users import UiUsers
 
 logger = logging.getLogger(__name__)
@@ -65,7 +67,11 @@ def _prepare_database(engine: Engine) -> None:
     replicas run `python -m database.migrate` and `python -m database.load_employees` once
     instead, and this finds nothing to do)."""
     upgrade(engine)
-    load_employees(engine, PROJECT_ROOT / "data")  # idempotent: adds only missing employees
+    data = PROJECT_ROOT / "data"
+    if all((data / extract.value).is_file() for extract in Extract):
+        load_employees(engine, data)  # idempotent: adds only missing employees
+    else:  # the public Space carries no HR data (deploy/space.py)
+        logger.info("no HR extracts in %s: no employees loaded", data)
 
 
 def _writer(settings: Settings, loaded: LoadedModel) -> TraceWriter:
@@ -104,8 +110,13 @@ def create_app(settings: Settings) -> FastAPI:
         replaying.cancel()
         writer.close()
         writer.engine.dispose()
+        # Scored files hold HR records: none outlives the process (Gradio's own lifespan,
+        # which `mount_gradio_app` chains to this one, empties its cache of this app's files).
+        shutil.rmtree(app.state.ui_downloads, ignore_errors=True)
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from this app, so they render offline and
+    # under the Content-Security-Policy.
+    app = FastAPIOffline(
         title="Futurisys attrition service",
         description="Probability that a TechNova employee leaves, with the reasons.",
         lifespan=lifespan,
@@ -121,28 +132,43 @@ def create_app(settings: Settings) -> FastAPI:
     routers = (status.router, predict.router, employees.router, history.router)
     for router in routers:
         app.include_router(router)
+    spaces, backend = _mount_ui(app, settings)
+    limits = _ui_limits(settings)
+    app.add_middleware(UiGate, spaces=spaces, limits=limits, audit=backend.record_sign_in)
     routes = [route for router in routers for route in router.routes]
-    limits = RateLimits(settings.rate_limit_per_token, settings.rate_limit_per_client)
-    # Added last: outermost, so it records what the body limits refuse too.
-    app.add_middleware(CallRecorder, routes=routes, rate_limits=limits)
+    rates = RateLimits(settings.rate_limit_per_token, settings.rate_limit_per_client)
+    # Added after the body limits: outside them, so it records what they refuse too.
+    app.add_middleware(CallRecorder, routes=routes, rate_limits=rates)
     app.add_middleware(SecurityHeaders)  # outermost: on every answer, recorded or not
     install_error_handlers(app)
     install_examples(app, PROJECT_ROOT / "data")
-    _mount_ui(app, settings)
     return app
 
 
-def _mount_ui(app: FastAPI, settings: Settings) -> None:
+def _ui_limits(settings: Settings) -> UiLimits:
+    return UiLimits(
+        max_event_bytes=settings.ui_max_event_bytes,
+        max_upload_bytes=settings.ui_max_upload_bytes,
+        max_stored_upload_bytes=settings.ui_max_stored_upload_bytes,
+        events_per_client=settings.ui_rate_limit_per_client,
+        body_read_timeout_s=settings.body_read_timeout_seconds,
+    )
+
+
+def _mount_ui(app: FastAPI, settings: Settings) -> tuple[dict[str, gr.Blocks], UiBackend]:
     """The public demo at /ui/ (and / redirects there) and, when `UI_USERS` is set, the HR
-    space at /rh/ behind Gradio's sign-in; mounted before the server starts."""
+    space at /rh/ behind Gradio's sign-in; mounted before the server starts. Returns the
+    spaces by mount path, for the gate in front of them, and their backend."""
     profiles = {
         profile["name"]: profile["record"]
         for profile in json.loads((PROJECT_ROOT / "data" / "demo_profiles.json").read_bytes())[
             "profiles"
         ]
     }
-    downloads = Path(tempfile.gettempdir()) / f"futurisys-ui-{os.getpid()}"
-    backend = UiBackend(app.state, downloads, Path(gr_utils.get_upload_folder()))
+    downloads = Path(tempfile.mkdtemp(prefix="futurisys-ui-"))  # this app's, removed at stop
+    app.state.ui_downloads = downloads
+    public_rows = RateLimits(None, settings.ui_public_batch_rows)
+    backend = UiBackend(app.state, downloads, public_rows)
     options = {
         "run_history": False,  # HR data must not be kept in browsers
         "ssr_mode": False,
@@ -153,6 +179,7 @@ def _mount_ui(app: FastAPI, settings: Settings) -> None:
     }
     users = UiUsers(settings.ui_users.get_secret_value()) if settings.ui_users else None
     audiences = [("/rh", True, {"auth": users.check})] if users else []
+    spaces = {}
     for path, hr, access in [*audiences, ("/ui", False, {})]:
         ui = build_ui(backend, profiles, hr=hr)
         # Gradio checks that a file handed to an event was uploaded (is in its upload folder)
@@ -160,10 +187,17 @@ def _mount_ui(app: FastAPI, settings: Settings) -> None:
         # client naming any server path in place of an upload has it read.
         ui.has_launched = True
         gr.mount_gradio_app(app, ui, path=path, **access, **options)
+        spaces[path] = ui
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
         return RedirectResponse("/ui/")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:  # browsers ask the root for it
+        return RedirectResponse("/ui/favicon.ico")
+
+    return spaces, backend
 
 
 def main() -> None:
@@ -174,10 +208,13 @@ def main() -> None:
 
 def serving(settings: Settings) -> dict[str, object]:
     """uvicorn's settings besides where it listens: idle connections, a cap on concurrent
-    ones, and no `server` header advertising what runs."""
+    ones, no `server` header advertising what runs, and how long a stop waits for open
+    connections: the UI's event streams never end by themselves, and without a bound the
+    lifespan's shutdown (the trace writer closed, the UI's files deleted) would never run."""
     return {
         "timeout_keep_alive": settings.keep_alive_timeout_seconds,
         "limit_concurrency": settings.max_concurrent_connections,
+        "timeout_graceful_shutdown": settings.shutdown_timeout_seconds,
         "server_header": False,
     }
 

@@ -18,7 +18,9 @@ from huggingface_hub import HfApi, SpaceStage
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
-#: What the Space builds the image from; nothing else leaves the repository.
+#: What the Space builds the image from; nothing else leaves the repository. The Space's
+#: files are public: of `data/`, only the synthetic demo profiles go (the HR extracts stay
+#: here; the Space's app starts with no stored employee, and its demo reads none).
 SPACE_FILES = [
     "Dockerfile",
     ".dockerignore",
@@ -28,7 +30,7 @@ SPACE_FILES = [
     "src/**",
     "database/**",
     "models/**",
-    "data/**",
+    "data/demo_profiles.json",
     "assets/**",
 ]
 FAILED = {SpaceStage.BUILD_ERROR, SpaceStage.RUNTIME_ERROR, SpaceStage.CONFIG_ERROR}

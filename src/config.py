@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     keep_alive_timeout_seconds: float = Field(
         default=5.0, gt=0, description="idle keep-alive connections are closed after this"
     )
+    shutdown_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="a stop waits this long for open connections, then closes"
+    )
     max_concurrent_connections: int = Field(
         default=512, ge=1, description="uvicorn answers 503 beyond this many at once"
     )
@@ -68,6 +71,22 @@ class Settings(BaseSettings):
     )
     ui_max_upload_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1024, description="largest CSV the UI accepts"
+    )
+    ui_max_event_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="largest body of a UI event (413 beyond)"
+    )
+    ui_max_stored_upload_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        ge=1024,
+        description="uploaded files kept at once (an hour at most); 503 to uploads beyond",
+    )
+    ui_rate_limit_per_client: str | None = Field(
+        default="60/minute",
+        description="UI events and uploads per client address, per space; off: none",
+    )
+    ui_public_batch_rows: str | None = Field(
+        default="20000/hour",
+        description="CSV rows the public demo scores per client address; off: none",
     )
 
     models_dir: Path = Field(default=PROJECT_ROOT / "models", description="bundled artifact")
@@ -89,7 +108,12 @@ class Settings(BaseSettings):
             raise ValueError("MAX_BODY_BYTES_IN_FLIGHT must be at least MAX_BODY_BYTES")
         return self
 
-    @field_validator("rate_limit_per_token", "rate_limit_per_client")
+    @field_validator(
+        "rate_limit_per_token",
+        "rate_limit_per_client",
+        "ui_rate_limit_per_client",
+        "ui_public_batch_rows",
+    )
     @classmethod
     def _rate_limit_is_readable(cls, value: str | None) -> str | None:
         if value is None or value.strip().lower() == "off":

@@ -31,6 +31,8 @@ def make_settings(database_dir: Path, **overrides: Any) -> Settings:
         "spool_dir": database_dir / "spool",
         "rate_limit_per_token": None,
         "rate_limit_per_client": None,
+        "ui_rate_limit_per_client": None,
+        "ui_public_batch_rows": None,
         **overrides,
     }
     return Settings(_env_file=None, **values)

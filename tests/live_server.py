@@ -44,6 +44,7 @@ def serve(
     """Start-up loads the model and the 1,470 employees; the database is `database_url`, by
     default SQLite in `directory`; `overrides` are settings."""
     database_url = database_url or f"sqlite:///{directory / 'trace.db'}"
+    overrides = {"shutdown_timeout_seconds": 1.0, **overrides}  # clients' streams stay open
     settings = make_settings(
         directory, api_tokens=LIVE_TOKEN, database_url=database_url, **overrides
     )
@@ -66,3 +67,4 @@ def serve(
         engine.dispose()
         server.should_exit = True
         thread.join(timeout=30)
+        assert not thread.is_alive(), "the live server did not stop (its shutdown never ran)"

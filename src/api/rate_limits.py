@@ -29,11 +29,16 @@ class RateLimits:
         """None if this call is within its limits (and counts it); otherwise the seconds until
         it would be."""
         if client_key_hash is not None:
-            items, key = self._per_token, f"token:{client_key_hash}"
-        else:
-            client = scope.get("client")
-            items, key = self._per_client, f"client:{client[0] if client else 'unknown'}"
-        exceeded = [item for item in items if not self._limiter.hit(item, key)]
+            return self._hit(self._per_token, f"token:{client_key_hash}", 1)
+        client = scope.get("client")
+        return self.client_retry_after(client[0] if client else "unknown")
+
+    def client_retry_after(self, address: str, cost: int = 1) -> int | None:
+        """As `retry_after`, for `cost` units (calls, rows) taken by the client at `address`."""
+        return self._hit(self._per_client, f"client:{address}", cost)
+
+    def _hit(self, items: list[RateLimitItem], key: str, cost: int) -> int | None:
+        exceeded = [item for item in items if not self._limiter.hit(item, key, cost=cost)]
         if not exceeded:
             return None
         return max(self._seconds_until_reset(item, key) for item in exceeded)

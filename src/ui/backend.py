@@ -9,6 +9,7 @@ outages turned into a message rather than a stack trace.
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -29,6 +30,7 @@ from database.repository import (
     list_employees,
     list_predictions,
 )
+from src.api.rate_limits import RateLimits
 from src.errors import DatabaseUnavailableError, UnknownEmployeeError
 from src.field_errors import describe_error
 from src.fields import FIELDS_BY_NAME, MAX_EMPLOYEE_ID
@@ -49,7 +51,26 @@ DOWNLOADS_KEPT_SECONDS = 3600.0
 
 
 Read = TypeVar("Read")
-_NOT_AN_UPLOAD = "Fichier refusé : déposez un fichier .csv dans la zone prévue."
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who triggered a UI event: a signed-in HR user (their predictions are attributed to
+    them in `requests`), or an anonymous visitor known by their address."""
+
+    user: str | None
+    address: str
+
+    @classmethod
+    def of(cls, request: gr.Request | None) -> "Caller":
+        if request is None:
+            return cls(None, "unknown")
+        client = request.client
+        return cls(request.username, client.host if client else "unknown")
+
+    def call(self, route: str) -> Call:
+        key = ui_user_key_hash(self.user) if self.user else None
+        return Call(source="ui", method="POST", route=route, client_key_hash=key)
 
 
 class UiRefusal(gr.Error):
@@ -62,13 +83,13 @@ class UiRefusal(gr.Error):
 
 class UiBackend:
     """Built with the app; reads the service and engine from the app state at call time,
-    since the lifespan builds them after the UI is mounted. `uploads_dir` is where Gradio
-    keeps uploaded files: handlers read nothing outside it."""
+    since the lifespan builds them after the UI is mounted. `public_rows` counts the CSV rows
+    the public demo scores per visitor."""
 
-    def __init__(self, state: State, downloads_dir: Path, uploads_dir: Path) -> None:
+    def __init__(self, state: State, downloads_dir: Path, public_rows: RateLimits) -> None:
         self._state = state
         self.downloads_dir = downloads_dir
-        self.uploads_dir = uploads_dir
+        self.public_rows = public_rows
 
     @property
     def service(self) -> PredictionService:
@@ -90,26 +111,31 @@ class UiBackend:
         loaded = self._state.model
         return loaded.metadata, loaded.source, loaded.fallback_reason
 
-    async def predict_form(self, values: dict[str, object]) -> Prediction:
-        call = _call("/ui/predict")
+    async def predict_form(self, values: dict[str, object], caller: Caller) -> Prediction:
+        call = caller.call("/ui/predict")
         try:
             record = record_from_values(values)
         except ValidationError as err:
             raise await self._rejected(call, err) from err
         return (await self.service.predict_one(record, call)).predictions[0]
 
-    async def predict_employee(self, id_employee: int) -> Prediction:
+    async def predict_employee(self, id_employee: int, caller: Caller) -> Prediction:
         try:
-            answer = await self.service.predict_employee(id_employee, _call("/ui/employee"))
+            call = caller.call("/ui/employee")
+            answer = await self.service.predict_employee(id_employee, call)
         except UnknownEmployeeError as err:
             raise gr.Error(f"Salarié inconnu : n° {id_employee}.") from err
         return answer.predictions[0]
 
     async def compare(
-        self, id_employee: int | None, before: dict[str, Any], after: dict[str, Any]
+        self,
+        id_employee: int | None,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        caller: Caller,
     ) -> tuple[Prediction, Prediction]:
         """The employee as they are and the scenario, scored in one traced call."""
-        call = _call("/ui/simulation")
+        call = caller.call("/ui/simulation")
         try:
             records = [
                 record_from_values({**before, "id_employee": id_employee}),
@@ -133,16 +159,21 @@ class UiBackend:
 
         return await self._audited(f"/rh/employee/{id_employee}", user, read)
 
-    async def score_batch(self, content: bytes) -> tuple[ParsedBatch, list[Prediction]]:
+    async def score_batch(
+        self, content: bytes, caller: Caller
+    ) -> tuple[ParsedBatch, list[Prediction]]:
         """Every row valid or nothing scored; a rejected file is recorded like a 422."""
-        return await self._score(_call("/ui/batch"), lambda: parse_batch(content))
+        return await self._score(caller.call("/ui/batch"), caller, lambda: parse_batch(content))
 
-    async def score_extracts(self, files: list[bytes]) -> tuple[ParsedBatch, list[Prediction]]:
+    async def score_extracts(
+        self, files: list[bytes], caller: Caller
+    ) -> tuple[ParsedBatch, list[Prediction]]:
         """The three raw HR extracts, joined and cleaned as for training, then scored."""
-        return await self._score(_call("/ui/extracts"), lambda: parse_extracts(files))
+        call = caller.call("/ui/extracts")
+        return await self._score(call, caller, lambda: parse_extracts(files))
 
     async def _score(
-        self, call: Call, parse: Callable[[], ParsedBatch]
+        self, call: Call, caller: Caller, parse: Callable[[], ParsedBatch]
     ) -> tuple[ParsedBatch, list[Prediction]]:
         try:
             parsed = await to_thread.run_sync(parse)  # 10,000 rows: not on the event loop
@@ -150,6 +181,8 @@ class UiBackend:
             body = {"detail": str(err), "errors": err.errors.to_dict("records")}
             await self._record(call, 422, body)
             raise
+        if caller.user is None:
+            self._take_public_rows(caller.address, len(parsed.records))
         answer: Answer = await self.service.predict_many(parsed.records, call)
         return parsed, answer.predictions
 
@@ -206,16 +239,25 @@ class UiBackend:
         await self.service.record_call(call, 200, hashlib.sha256(shown).hexdigest(), b"")
         return result
 
-    def uploaded(self, path: str) -> bytes:
-        """The bytes of a file uploaded through this UI's drop zone, and nothing else: a
-        handler is handed a path, which a client could set to any file of the server."""
-        candidate = Path(path).resolve()
-        if not candidate.is_relative_to(self.uploads_dir.resolve()) or candidate.suffix != ".csv":
-            raise gr.Error(_NOT_AN_UPLOAD)
-        try:
-            return candidate.read_bytes()
-        except OSError:
-            raise gr.Error(_NOT_AN_UPLOAD) from None
+    def _take_public_rows(self, address: str, rows: int) -> None:
+        """The public demo scores at most `UI_PUBLIC_BATCH_ROWS` rows per visitor address:
+        each scored row is a stored trace, and the demo is for trying, not for volumes."""
+        wait = self.public_rows.client_retry_after(address, cost=max(rows, 1))
+        if wait is not None:
+            raise gr.Error(
+                "La démonstration publique a prédit assez de lignes pour vous pour le moment : "
+                f"réessayez dans {max(1, round(wait / 60))} min, ou utilisez l'espace RH."
+            )
+
+    async def record_sign_in(self, space: str, name: str, succeeded: bool) -> None:
+        """A sign-in attempt to an HR space, in `requests` like the API's refused tokens
+        (401): under the name tried, never the password."""
+        key = ui_user_key_hash(name)
+        call = Call(source="ui", method="POST", route=f"{space}/login", client_key_hash=key)
+        if succeeded:
+            await self._record(call, 200, {"detail": "signed in"})
+        else:
+            await self._record(call, 401, {"detail": "invalid credentials"})
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
@@ -262,7 +304,3 @@ def employee_id(chosen: object) -> int:
     if not 1 <= id_employee <= MAX_EMPLOYEE_ID:
         raise gr.Error(f"Salarié inconnu : n° {id_employee}.")
     return id_employee
-
-
-def _call(route: str) -> Call:
-    return Call(source="ui", method="POST", route=route)

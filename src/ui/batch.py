@@ -53,6 +53,14 @@ class ParsedBatch:
     records: list[EmployeeRecord]
 
 
+_UNREADABLE: dict[type[Exception], str] = {
+    UnicodeDecodeError: "il n'est pas encodé en UTF-8 (enregistrez-le en « CSV UTF-8 »)",
+    csv.Error: "la première ligne doit nommer les colonnes, séparées par `,` ou `;`",
+    pd.errors.ParserError: "des lignes n'ont pas le même nombre de colonnes que l'en-tête",
+    pd.errors.EmptyDataError: "il est vide",
+}
+
+
 def parse_batch(content: bytes) -> ParsedBatch:
     """The file's rows as validated records; raises BatchFileError with every problem found."""
     try:
@@ -62,7 +70,8 @@ def parse_batch(content: bytes) -> ParsedBatch:
             io.StringIO(text), sep=dialect.delimiter, dtype=str, keep_default_na=False
         )
     except (UnicodeDecodeError, csv.Error, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise BatchFileError(f"fichier illisible : un CSV UTF-8 est attendu ({err})") from err
+        # The reason in the user's words; the library's own message is English and technical.
+        raise BatchFileError(f"fichier illisible : {_UNREADABLE[type(err)]}") from err
     frame.columns = [str(column).strip() for column in frame.columns]
     missing = [column for column in COLUMNS if column not in frame.columns]
     unknown = [c for c in frame.columns if c not in COLUMNS and c not in OPTIONAL_COLUMNS]

@@ -14,25 +14,25 @@ named with `api_name` are each audience's API (a test lists them); the others ar
 own plumbing and stay out of the API page.
 """
 
-import json
 from collections.abc import Awaitable
-from datetime import UTC, datetime
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
 from src.schemas import Prediction
-from src.ui import components, views
-from src.ui.backend import UiBackend, employee_id
+from src.ui import components, hr_events, views
+from src.ui.answers import compared, shown
+from src.ui.backend import Caller, UiBackend
 from src.ui.batch import ERROR_COLUMNS, RESULT_COLUMNS, BatchFileError, ParsedBatch
-from src.ui.components import ALL, SCENARIO_FIELDS
-from src.ui.form import FIELD_NAMES, employee_form, form_values
+from src.ui.components import SCENARIO_FIELDS
+from src.ui.form import FIELD_NAMES, employee_form
 
 #: Gradio hands a handler progress reporting when its default is a `gr.Progress`.
 _PROGRESS = gr.Progress()
-QUEUE_CONCURRENCY = 8
-QUEUE_MAX_SIZE = 64
+#: Each space has its own queue, so anonymous load never delays HR users: events at once,
+#: events waiting (beyond, Gradio answers "queue full"), batches at once.
+QUEUES = {"hr": (8, 64, 2), "public": (4, 32, 1)}
 #: Uploaded and scored files this UI put in Gradio's cache: looked for every 10 minutes,
 #: deleted after an hour (and when the app stops). They hold HR records.
 CACHE_CLEANING = (600, 3600)
@@ -81,70 +81,27 @@ def build_ui(backend: UiBackend, profiles: dict[str, dict[str, Any]], hr: bool) 
             with gr.Tab("Modèle", id="model"):
                 model = components.model_tab()
 
+        concurrency, waiting, batches = QUEUES["hr" if hr else "public"]
         _wire_predict(backend, form, predict_button, outputs)
-        _wire_batch(backend, batch)
+        _wire_batch(backend, batch, batches)
         if hr:
-            _wire_employee(backend, employee_parts, employee_outputs, form, tabs)
-            _wire_employee_simulation(backend, simulation)
-            _wire_history(backend, history)
+            hr_events.wire_employee(backend, employee_parts, employee_outputs, form, tabs)
+            hr_events.wire_employee_simulation(backend, simulation)
+            hr_events.wire_history(backend, history)
         else:
             _wire_profile_simulation(backend, profiles, simulation)
             _wire_session(outputs[2], batch, history)
         _wire_load(ui, backend, hr, model, employee_parts[0] if hr else None, simulation[0])
-    ui.queue(default_concurrency_limit=QUEUE_CONCURRENCY, max_size=QUEUE_MAX_SIZE, api_open=False)
+    ui.queue(default_concurrency_limit=concurrency, max_size=waiting, api_open=False)
     return ui
 
 
 def _wire_predict(backend: UiBackend, form: list, button: gr.Button, outputs: tuple) -> None:
-    async def predict(*values: object) -> tuple[str, pd.DataFrame, dict]:
-        prediction = await backend.predict_form(dict(zip(FIELD_NAMES, values, strict=True)))
-        return _shown(prediction, backend)
+    async def predict(request: gr.Request, *values: object) -> tuple[str, pd.DataFrame, dict]:
+        values_by_name = dict(zip(FIELD_NAMES, values, strict=True))
+        return shown(await backend.predict_form(values_by_name, Caller.of(request)), backend)
 
     button.click(predict, form, list(outputs), api_name="predict")
-
-
-def _wire_employee(
-    backend: UiBackend, parts: tuple, outputs: tuple, form: list, tabs: gr.Tabs
-) -> None:
-    employee, known, record, (predict_button, open_button) = parts
-
-    async def show_employee(chosen: object, request: gr.Request) -> tuple[str, pd.DataFrame]:
-        if chosen in (None, ""):
-            return "", pd.DataFrame(columns=["champ", "valeur"])
-        stored, left = await backend.employee(employee_id(chosen), request.username)
-        return f"**{views.outcome_text(left)}**", views.record_frame(stored)
-
-    employee.change(show_employee, employee, [known, record], api_name="employee")
-
-    async def predict_employee(chosen: object) -> tuple[str, pd.DataFrame, dict]:
-        return _shown(await backend.predict_employee(employee_id(chosen)), backend)
-
-    predict_button.click(predict_employee, employee, list(outputs), api_name="predict_employee")
-
-    async def open_in_form(chosen: object, request: gr.Request) -> list[object]:
-        stored, _ = await backend.employee(employee_id(chosen), request.username)
-        return [*form_values(stored), gr.Tabs(selected="predict")]
-
-    open_button.click(open_in_form, employee, [*form, tabs], api_visibility="private")
-
-
-def _wire_employee_simulation(backend: UiBackend, simulation: tuple) -> None:
-    picker, levers, button, comparison, changed = simulation
-
-    async def fill_levers(chosen: object, request: gr.Request) -> list[object]:
-        if chosen in (None, ""):
-            return [gr.update() for _ in SCENARIO_FIELDS]
-        stored, _ = await backend.employee(employee_id(chosen), request.username)
-        return [stored[name] for name in SCENARIO_FIELDS]
-
-    picker.change(fill_levers, picker, levers, api_visibility="private")
-
-    async def simulate(request: gr.Request, chosen: object, *values: object) -> tuple[str, str]:
-        id_employee = employee_id(chosen)
-        before, _ = await backend.employee(id_employee, request.username)
-        return await _compared(backend, id_employee, before, values)
-
-    button.click(simulate, [picker, *levers], [comparison, changed], api_name="simulate")
 
 
 def _wire_profile_simulation(
@@ -164,23 +121,15 @@ def _wire_profile_simulation(
 
     picker.change(fill_levers, picker, levers, api_visibility="private")
 
-    async def simulate(name: object, *values: object) -> tuple[str, str]:
-        return await _compared(backend, None, profile(name), values)
+    async def simulate(request: gr.Request, name: object, *values: object) -> tuple[str, str]:
+        return await compared(backend, None, profile(name), values, Caller.of(request))
 
     button.click(simulate, [picker, *levers], [comparison, changed], api_name="simulate")
 
 
-async def _compared(
-    backend: UiBackend, id_employee: int | None, before: dict[str, Any], values: tuple
-) -> tuple[str, str]:
-    after = {**before, **dict(zip(SCENARIO_FIELDS, values, strict=True))}
-    first, second = await backend.compare(id_employee, before, after)
-    moved = views.changed_fields(before, after)
-    note = "Leviers modifiés : " + (", ".join(moved) if moved else "aucun")
-    return views.comparison_summary(first, second), note
-
-
-def _wire_batch(backend: UiBackend, batch: tuple) -> None:
+def _wire_batch(backend: UiBackend, batch: tuple, at_once: int) -> None:
+    """The CSV tab. Its handlers get the uploaded files' bytes: the gate (`src/ui/gate.py`)
+    lets an event name only files uploaded to its own space."""
     upload, batch_button, extracts, extracts_button, *batch_outputs = batch
 
     async def shown_batch(
@@ -200,60 +149,25 @@ def _wire_batch(backend: UiBackend, batch: tuple) -> None:
         return status, table, empty, gr.DownloadButton(value=str(scored), visible=True)
 
     async def score_batch(
-        path: str | None, progress: gr.Progress = _PROGRESS
+        content: bytes | None, request: gr.Request, progress: gr.Progress = _PROGRESS
     ) -> tuple[str, pd.DataFrame, pd.DataFrame, Any]:
-        if not path:
+        if not content:
             raise gr.Error("Déposez d'abord un fichier CSV.")
-        return await shown_batch(backend.score_batch(backend.uploaded(path)), progress)
+        return await shown_batch(backend.score_batch(content, Caller.of(request)), progress)
 
     async def score_extracts(
-        paths: list[str] | None, progress: gr.Progress = _PROGRESS
+        files: list[bytes] | None, request: gr.Request, progress: gr.Progress = _PROGRESS
     ) -> tuple[str, pd.DataFrame, pd.DataFrame, Any]:
-        if not paths:
+        if not files:
             raise gr.Error("Déposez d'abord les trois extraits.")
-        files = [backend.uploaded(path) for path in paths]
-        return await shown_batch(backend.score_extracts(files), progress)
+        return await shown_batch(backend.score_extracts(files, Caller.of(request)), progress)
 
-    # A 10,000-row file takes a core for a moment: two at once.
+    # A 10,000-row file takes a core for a moment.
+    batches = {"concurrency_limit": at_once, "concurrency_id": "batches"}
     extracts_button.click(
-        score_extracts, extracts, batch_outputs, api_name="score_extracts", concurrency_limit=2
+        score_extracts, extracts, batch_outputs, api_name="score_extracts", **batches
     )
-    batch_button.click(
-        score_batch, upload, batch_outputs, api_name="score_batch", concurrency_limit=2
-    )
-
-
-def _wire_history(backend: UiBackend, history: tuple) -> None:
-    filters, button, table, trace_id, trace_view = history
-
-    async def list_history(
-        source: str, label: str, since: float | None, until: float | None, request: gr.Request
-    ) -> pd.DataFrame:
-        rows = await backend.history(
-            None if source == ALL else source,
-            None if label == ALL else label,
-            _moment(since),
-            _moment(until),
-            request.username,
-        )
-        return views.history_frame(rows)
-
-    button.click(list_history, filters, table, api_name="history")
-
-    def pick_trace(shown: pd.DataFrame, selected: gr.SelectData) -> str:
-        return str(shown.iloc[selected.index[0]]["prediction_id"])
-
-    async def trace(prediction_id: str, request: gr.Request) -> dict:
-        if not prediction_id or not prediction_id.strip():
-            raise gr.Error("Choisissez une prédiction dans le tableau.")
-        found = await backend.trace(prediction_id, request.username)
-        return json.loads(json.dumps(found, default=str))
-
-    # A click in the table opens the trace; a typed id opens it on Enter (not at every key).
-    table.select(pick_trace, table, trace_id, api_visibility="private").then(
-        trace, trace_id, trace_view, api_name="open_trace", api_visibility="private"
-    )
-    trace_id.submit(trace, trace_id, trace_view, api_name="trace")
+    batch_button.click(score_batch, upload, batch_outputs, api_name="score_batch", **batches)
 
 
 def _wire_session(raw: gr.JSON, batch: tuple, table: gr.Dataframe) -> None:
@@ -301,15 +215,3 @@ def _wire_load(
     pickers = [employee, simulation_picker] if hr else []
     shown = [overview, metrics, calibration, slices, *pickers]
     ui.load(on_load, None, shown, api_visibility="private")
-
-
-def _shown(prediction: Prediction, backend: UiBackend) -> tuple[str, pd.DataFrame, dict]:
-    return (
-        views.prediction_summary(prediction),
-        views.factor_frame(prediction, backend.feature_labels),
-        prediction.model_dump(mode="json"),
-    )
-
-
-def _moment(timestamp: float | None) -> datetime | None:
-    return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC)

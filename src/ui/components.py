@@ -81,7 +81,8 @@ def batch_tab() -> tuple:
         "canoniques de l'API (`age`, `genre`, `revenu_mensuel`, …) et, si vous l'avez, "
         "`id_employee`. Au plus 10 000 lignes. Si une ligne est invalide, rien n'est prédit."
     )
-    upload = gr.File(label="Fichier CSV", file_types=[".csv"], type="filepath")
+    # Bytes, not a path: Gradio's path mode leaves an empty temporary file per upload.
+    upload = gr.File(label="Fichier CSV", file_types=[".csv"], type="binary")
     button = gr.Button("Prédire le lot", variant="primary")
     with gr.Accordion("Ou les trois extraits RH bruts (SIRH, évaluation, sondage)", open=False):
         gr.Markdown(
@@ -89,7 +90,7 @@ def batch_tab() -> tuple:
             "comme pour l'entraînement, et chaque salarié garde son numéro."
         )
         extracts = gr.File(
-            label="Les trois extraits", file_types=[".csv"], file_count="multiple", type="filepath"
+            label="Les trois extraits", file_types=[".csv"], file_count="multiple", type="binary"
         )
         extracts_button = gr.Button("Prédire depuis les extraits", variant="primary")
     status = gr.Markdown()

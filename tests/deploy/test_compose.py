@@ -33,14 +33,26 @@ def test_services_have_health_checks_and_the_database_a_volume() -> None:
     assert "pgdata" in compose["volumes"]
 
 
-def test_secrets_come_from_the_env_file_not_from_the_compose_file() -> None:
+def test_each_service_gets_only_the_variables_it_needs_and_the_app_requires_tokens() -> None:
     services = _compose()["services"]
-    for name in ("migrate", "app"):
-        assert services[name]["env_file"] == ".env"
-        assert services[name]["image"] == services["app"]["image"]
-        assert "${POSTGRES_PASSWORD:?" in services[name]["environment"]["DATABASE_URL"]
+    assert all("env_file" not in service for service in services.values())
+    assert set(services["migrate"]["environment"]) == {"DATABASE_URL"}
+    app = services["app"]["environment"]
+    assert app["DATABASE_URL"] == services["migrate"]["environment"]["DATABASE_URL"]
+    assert "${POSTGRES_PASSWORD:?" in app["DATABASE_URL"]
+    assert app["API_TOKENS"].startswith("${API_TOKENS:?")  # no start without tokens
+    assert "POSTGRES_PASSWORD" not in app
     assert services["db"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
     example = (PROJECT_ROOT / ".env.example").read_text("utf-8")
     assert "POSTGRES_PASSWORD=" in example and "API_TOKENS=" in example
     ignored = (PROJECT_ROOT / ".gitignore").read_text("utf-8").splitlines()
     assert ".env" in ignored
+
+
+def test_the_app_listens_on_loopback_unless_told_otherwise_and_spools_to_a_volume() -> None:
+    compose = _compose()
+    app = compose["services"]["app"]
+    assert app["ports"] == ["${BIND_ADDRESS:-127.0.0.1}:${APP_PORT:-7860}:7860"]
+    assert app["volumes"] == [f"spool:{app['environment']['SPOOL_DIR']}"]
+    assert "spool" in compose["volumes"]
+    assert "mkdir -p /home/user/spool" in (PROJECT_ROOT / "Dockerfile").read_text("utf-8")

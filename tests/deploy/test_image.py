@@ -8,9 +8,12 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
+from docker.utils.build import exclude_paths
 
 from src.config import PROJECT_ROOT
+from src.fields import Extract
 from tests.live_server import serve
 
 DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text("utf-8")
@@ -46,10 +49,43 @@ def test_the_image_is_tuned_for_small_cpus_and_keeps_nothing_outside_tmp() -> No
     assert env["PORT"] == "7860"
 
 
-def test_the_build_context_leaves_out_tests_secrets_and_local_state() -> None:
-    ignored = (PROJECT_ROOT / ".dockerignore").read_text("utf-8").splitlines()
-    for entry in (".git", ".env", "tests", "bench", "*.db", "**/__pycache__", ".venv"):
-        assert entry in ignored
+def test_the_build_context_leaves_out_tests_secrets_and_local_state_at_any_depth(
+    tmp_path: Path,
+) -> None:
+    """A tree like the project's, with secrets and local state nested where a careless
+    `COPY src` would take them, matched by Docker's own rules (the docker SDK's)."""
+    kept = [
+        "app.py",
+        "src/config.py",
+        "src/ui/blocks.py",
+        "data/demo_profiles.json",
+        "models/model.joblib",
+        ".env.example",
+    ]
+    left_out = [
+        ".env",
+        "src/.env",
+        "src/ui/.env.local",
+        "data/trace.db",
+        "data/old/trace.db-wal",
+        "src/__pycache__/config.cpython-311.pyc",
+        "models/.venv/bin/python",
+        "database/.git/config",
+        "tests/test_x.py",
+        "bench/load.py",
+        "data/x.sqlite",
+    ]
+    for name in kept + left_out:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    patterns = [
+        line
+        for line in (PROJECT_ROOT / ".dockerignore").read_text("utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    context = exclude_paths(str(tmp_path), patterns)
+    assert set(kept) <= context
+    assert context.isdisjoint(left_out)
 
 
 def _image_files(destination: Path) -> Path:
@@ -67,8 +103,17 @@ def _image_files(destination: Path) -> Path:
     return destination
 
 
-def test_the_app_starts_from_the_images_files_alone(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("where", "employee_1"), [("image", 200), ("space", 404)], ids=["image", "space"]
+)
+def test_the_app_starts_from_the_images_files_alone(
+    tmp_path: Path, where: str, employee_1: int
+) -> None:
+    """As the image holds them, and as the public Space does (no HR extract: no employee)."""
     app_dir = _image_files(tmp_path / "app")
+    if where == "space":
+        for extract in Extract:
+            (app_dir / "data" / extract.value).unlink()
     script = (
         "import sys; from fastapi.testclient import TestClient; from app import create_app; "
         "from src.config import Settings; "
@@ -77,7 +122,8 @@ def test_the_app_starts_from_the_images_files_alone(tmp_path: Path) -> None:
         "c = TestClient(create_app(settings)).__enter__(); "
         "assert c.get('/health').json()['status'] == 'ok'; "
         "assert c.get('/ui/').status_code == 200; "
-        "assert c.post('/employees/1/predict', headers={'X-API-Key': 't'}).status_code == 200"
+        "answer = c.post('/employees/1/predict', headers={'X-API-Key': 't'}); "
+        f"assert answer.status_code == {employee_1}, answer.text"
     )
     result = subprocess.run(
         [sys.executable, "-c", script],

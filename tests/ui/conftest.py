@@ -1,7 +1,10 @@
 """One live server per UI test module, with one HR user for the HR space."""
 
+import csv
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 
 from src.ui.users import hash_password
@@ -16,3 +19,31 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     entry = f"{name}:{hash_password(password, iterations=1_000)}"  # fast to check in tests
     with serve(tmp_path_factory.mktemp("ui"), ui_users=entry) as server:
         yield server
+
+
+def write_csv(path: Path, rows: list[dict]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def join_event(space_url: str, api_name: str, data: list, **client: object) -> str:
+    """Calls an event of the space at `space_url` the way a script would, by its index, and
+    returns what the event stream said, or the status and body of a refused join. `client`:
+    httpx options (cookies)."""
+    with httpx.Client(**client) as http:
+        config = http.get(f"{space_url}config").json()
+        [fn_index] = [i for i, d in enumerate(config["dependencies"]) if d["api_name"] == api_name]
+        session = "outsider-session"
+        joined = http.post(
+            f"{space_url}gradio_api/queue/join",
+            json={"data": data, "fn_index": fn_index, "session_hash": session},
+        )
+        if joined.status_code != 200:
+            return f"{joined.status_code} {joined.text}"
+        with http.stream(
+            "GET", f"{space_url}gradio_api/queue/data", params={"session_hash": session}, timeout=60
+        ) as stream:
+            return "".join(line for line in stream.iter_lines() if line.startswith("data:"))

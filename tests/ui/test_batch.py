@@ -80,14 +80,19 @@ def test_missing_and_unknown_columns_are_named() -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("é".encode("latin-1") * 10, "illisible"),
-        (b"", "illisible"),
+        ("é".encode("latin-1") * 10, "pas encodé en UTF-8"),
+        (b"", "la première ligne doit nommer les colonnes"),
+        (b"age\n41\n", "la première ligne doit nommer les colonnes"),
+        (b"age,genre\n41,F\n42,M,1\n", "pas le même nombre de colonnes"),
         (_csv([EMPLOYEE_1]).split(b"\n")[0] + b"\n", "aucune ligne"),
     ],
 )
-def test_unreadable_or_empty_files_are_refused(content: bytes, message: str) -> None:
-    with pytest.raises(BatchFileError, match=message):
+def test_unreadable_or_empty_files_are_refused_in_the_users_words(
+    content: bytes, message: str
+) -> None:
+    with pytest.raises(BatchFileError, match=message) as refused:
         parse_batch(content)
+    assert str(refused.value.__cause__) not in str(refused.value)  # not the library's words
 
 
 def test_a_file_over_the_batch_limit_is_refused() -> None:

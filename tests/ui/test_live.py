@@ -2,7 +2,6 @@
 it shows and what it stored (source `ui`): the public demo as an anonymous visitor, the HR
 space signed in."""
 
-import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ from src.ui.components import SCENARIO_FIELDS
 from src.ui.form import FIELD_NAMES
 from tests.conftest import DATA_DIR, EMPLOYEE_1
 from tests.live_server import LiveServer
-from tests.ui.conftest import HR_USER
+from tests.ui.conftest import HR_USER, join_event, write_csv
 
 #: Each audience's API: every event that has a name. Anything else is the page's plumbing.
 PUBLIC_ENDPOINTS = {"/predict", "/simulate", "/score_batch", "/score_extracts"}
@@ -94,41 +93,34 @@ def test_an_anonymous_visitor_cannot_open_the_hr_space(live: LiveServer) -> None
         assert answered.status_code == 401, path
 
 
-def test_a_wrong_password_opens_nothing(live: LiveServer) -> None:
+def test_a_wrong_password_opens_nothing_and_every_sign_in_is_audited(live: LiveServer) -> None:
     with pytest.raises(ValueError):
         Client(f"{live.base_url}/rh/", auth=(HR_USER[0], "guess"), verbose=False)
-
-
-def _join(live: LiveServer, api_name: str, data: list) -> str:
-    """Calls a public event the way a script would, by its index, and returns what the event
-    stream said."""
-    config = httpx.get(f"{live.url}config").json()
-    [fn_index] = [i for i, d in enumerate(config["dependencies"]) if d["api_name"] == api_name]
-    session = "outsider-session"
-    joined = httpx.post(
-        f"{live.url}gradio_api/queue/join",
-        json={"data": data, "fn_index": fn_index, "session_hash": session},
-    )
-    assert joined.status_code == 200
-    with httpx.stream(
-        "GET", f"{live.url}gradio_api/queue/data", params={"session_hash": session}, timeout=60
-    ) as stream:
-        return "".join(line for line in stream.iter_lines() if line.startswith("data:"))
+    Client(f"{live.base_url}/rh/", auth=HR_USER, verbose=False)
+    attempts = [
+        (row.status_code, row.method, row.source)
+        for row in _audited_reads(live, "/rh/login")
+        if row.client_key_hash == ui_user_key_hash(HR_USER[0])
+    ]
+    assert (401, "POST", "ui") in attempts and (200, "POST", "ui") in attempts
+    with Session(live.engine) as session:  # the password is nowhere in the trail
+        bodies = session.scalars(select(ApiResponse.body)).all()
+    assert not any(HR_USER[1] in str(body) or "guess" in str(body) for body in bodies)
 
 
 def test_no_event_of_the_public_page_returns_a_stored_employee(live: LiveServer) -> None:
     """Every event of the page, plumbing included, called by its index as a script would."""
     config = httpx.get(f"{live.url}config").json()
     for dependency in config["dependencies"]:
-        said = _join(live, dependency["api_name"], [1] * len(dependency["inputs"]))
+        said = join_event(live.url, dependency["api_name"], [1] * len(dependency["inputs"]))
         assert "n° 1 —" not in said and "quitté" not in said, dependency["api_name"]
         assert "Traceback" not in said and "/work/" not in said
 
 
 def test_a_server_file_named_in_place_of_an_upload_is_refused(live: LiveServer) -> None:
     server_file = {"path": str(DATA_DIR / "extrait_sirh.csv"), "meta": {"_type": "gradio.FileData"}}
-    said = _join(live, "score_batch", [server_file])
-    assert '"success":false' in said  # refused before the handler: nothing of it is read
+    said = join_event(live.url, "score_batch", [server_file])
+    assert said.startswith("403 ")  # refused at the gate: nothing of it is read
     assert "id_employee" not in said and "extrait_sirh" not in said and "colonnes" not in said
 
 
@@ -182,6 +174,7 @@ def test_a_stored_employee_is_shown_and_predicted_in_one_click(
     assert "55 %" in summary
     stored = _request(live, raw["prediction_id"])
     assert (stored.source, stored.route) == ("ui", "/ui/employee")
+    assert stored.client_key_hash == ui_user_key_hash(HR_USER[0])  # attributed to the user
 
 
 @pytest.mark.parametrize("chosen", [99999, "abc", 2**63])
@@ -223,21 +216,13 @@ def test_a_public_scenario_cannot_start_from_a_stored_employee(client: Client) -
         client.predict(1, *levers, api_name="/simulate")
 
 
-def _write_csv(path: Path, rows: list[dict]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
 def test_a_batch_file_is_scored_sorted_by_risk_and_downloadable(
     client: Client, live: LiveServer, tmp_path: Path
 ) -> None:
     calm = {**EMPLOYEE_1, "heures_supplementaires": "Non", "satisfaction_employee_equipe": 4}
     rows = [calm, {**EMPLOYEE_1, "heures_supplementaires": "Oui"}]
     status, table, errors, download = client.predict(
-        handle_file(str(_write_csv(tmp_path / "lot.csv", rows))), api_name="/score_batch"
+        handle_file(str(write_csv(tmp_path / "lot.csv", rows))), api_name="/score_batch"
     )
     assert status.startswith("**2 salariés prédits")
     assert [row[0] for row in table["data"]] == [3, 2]  # file lines, riskiest first
@@ -255,7 +240,7 @@ def test_an_invalid_batch_file_is_reported_and_nothing_is_stored(
     predictions = _count(live, PredictionResult)
     rows = [EMPLOYEE_1, {**EMPLOYEE_1, "genre": "X"}]
     status, table, errors, download = client.predict(
-        handle_file(str(_write_csv(tmp_path / "faux.csv", rows))), api_name="/score_batch"
+        handle_file(str(write_csv(tmp_path / "faux.csv", rows))), api_name="/score_batch"
     )
     assert "1 erreur(s)" in status
     assert table["data"] == []

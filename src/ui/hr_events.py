@@ -1,0 +1,101 @@
+"""The HR space's own events: the stored employees, what-ifs on them, the history and traces.
+
+Wired by `src/ui/blocks.py` in the HR space only (behind Gradio's sign-in); every read goes
+through `UiBackend`'s audited reads, under the signed-in user's name.
+"""
+
+import json
+from datetime import UTC, datetime
+
+import gradio as gr
+import pandas as pd
+
+from src.ui import views
+from src.ui.answers import compared, shown
+from src.ui.backend import Caller, UiBackend, employee_id
+from src.ui.components import ALL, SCENARIO_FIELDS
+from src.ui.form import form_values
+
+
+def wire_employee(
+    backend: UiBackend, parts: tuple, outputs: tuple, form: list, tabs: gr.Tabs
+) -> None:
+    employee, known, record, (predict_button, open_button) = parts
+
+    async def show_employee(chosen: object, request: gr.Request) -> tuple[str, pd.DataFrame]:
+        if chosen in (None, ""):
+            return "", pd.DataFrame(columns=["champ", "valeur"])
+        stored, left = await backend.employee(employee_id(chosen), request.username)
+        return f"**{views.outcome_text(left)}**", views.record_frame(stored)
+
+    employee.change(show_employee, employee, [known, record], api_name="employee")
+
+    async def predict_employee(
+        chosen: object, request: gr.Request
+    ) -> tuple[str, pd.DataFrame, dict]:
+        prediction = await backend.predict_employee(employee_id(chosen), Caller.of(request))
+        return shown(prediction, backend)
+
+    predict_button.click(predict_employee, employee, list(outputs), api_name="predict_employee")
+
+    async def open_in_form(chosen: object, request: gr.Request) -> list[object]:
+        stored, _ = await backend.employee(employee_id(chosen), request.username)
+        return [*form_values(stored), gr.Tabs(selected="predict")]
+
+    open_button.click(open_in_form, employee, [*form, tabs], api_visibility="private")
+
+
+def wire_employee_simulation(backend: UiBackend, simulation: tuple) -> None:
+    picker, levers, button, comparison, changed = simulation
+
+    async def fill_levers(chosen: object, request: gr.Request) -> list[object]:
+        if chosen in (None, ""):
+            return [gr.update() for _ in SCENARIO_FIELDS]
+        stored, _ = await backend.employee(employee_id(chosen), request.username)
+        return [stored[name] for name in SCENARIO_FIELDS]
+
+    picker.change(fill_levers, picker, levers, api_visibility="private")
+
+    async def simulate(request: gr.Request, chosen: object, *values: object) -> tuple[str, str]:
+        id_employee = employee_id(chosen)
+        before, _ = await backend.employee(id_employee, request.username)
+        return await compared(backend, id_employee, before, values, Caller.of(request))
+
+    button.click(simulate, [picker, *levers], [comparison, changed], api_name="simulate")
+
+
+def wire_history(backend: UiBackend, history: tuple) -> None:
+    filters, button, table, trace_id, trace_view = history
+
+    async def list_history(
+        source: str, label: str, since: float | None, until: float | None, request: gr.Request
+    ) -> pd.DataFrame:
+        rows = await backend.history(
+            None if source == ALL else source,
+            None if label == ALL else label,
+            _moment(since),
+            _moment(until),
+            request.username,
+        )
+        return views.history_frame(rows)
+
+    button.click(list_history, filters, table, api_name="history")
+
+    def pick_trace(shown: pd.DataFrame, selected: gr.SelectData) -> str:
+        return str(shown.iloc[selected.index[0]]["prediction_id"])
+
+    async def trace(prediction_id: str, request: gr.Request) -> dict:
+        if not prediction_id or not prediction_id.strip():
+            raise gr.Error("Choisissez une prédiction dans le tableau.")
+        found = await backend.trace(prediction_id, request.username)
+        return json.loads(json.dumps(found, default=str))
+
+    # A click in the table opens the trace; a typed id opens it on Enter (not at every key).
+    table.select(pick_trace, table, trace_id, api_visibility="private").then(
+        trace, trace_id, trace_view, api_name="open_trace", api_visibility="private"
+    )
+    trace_id.submit(trace, trace_id, trace_view, api_name="trace")
+
+
+def _moment(timestamp: float | None) -> datetime | None:
+    return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC)

@@ -1,0 +1,200 @@
+"""The gate in front of the Gradio spaces, tried as an outsider: raw HTTP and gradio_client
+against a live server. Only the page's routes exist; bodies, uploads and events are bounded;
+a file is served only by the space that received or produced it."""
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+from src.ui.gate import Kind, route_kind
+from src.ui.users import hash_password
+from tests.conftest import EMPLOYEE_1
+from tests.live_server import LiveServer, serve
+from tests.ui.conftest import HR_USER, join_event, write_csv
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kind"),
+    [
+        ("GET", "/", Kind.PAGE),
+        ("GET", "/config", Kind.PAGE),
+        ("GET", "/assets/index-DphvyggB.js", Kind.PAGE),
+        ("GET", "/gradio_api/queue/data", Kind.PAGE),
+        ("GET", "/gradio_api/heartbeat/abc123", Kind.PAGE),
+        ("POST", "/gradio_api/queue/join", Kind.EVENT),
+        ("POST", "/gradio_api/call/predict", Kind.EVENT),
+        ("POST", "/login", Kind.EVENT),
+        ("POST", "/gradio_api/upload", Kind.UPLOAD),
+        ("GET", "/gradio_api/file=/tmp/gradio/x/lot.csv", Kind.FILE),
+        # Served by Gradio, used by neither the page nor gradio_client: closed.
+        ("GET", "/gradio_api/file/tmp/gradio/x/lot.csv", None),
+        ("GET", "/gradio_api/proxy=http://169.254.169.254/", None),
+        ("GET", "/gradio_api/run-history/records", None),
+        ("GET", "/gradio_api/profiling/summary", None),
+        ("GET", "/monitoring", None),
+        ("POST", "/gradio_api/process_recording", None),
+        ("POST", "/gradio_api/run/predict", None),
+        ("POST", "/gradio_api/vibe-edit", None),
+        ("GET", "/gradio_api/stream/x/0/1/playlist.m3u8", None),
+        ("POST", "/gradio_api/queue/data", None),
+        ("DELETE", "/", None),
+    ],
+)
+def test_a_space_serves_only_the_routes_its_page_uses(
+    method: str, path: str, kind: Kind | None
+) -> None:
+    assert route_kind(method, path) is kind
+
+
+@pytest.fixture(scope="module")
+def tight(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server with small UI limits, to reach each of them."""
+    name, password = HR_USER
+    with serve(
+        tmp_path_factory.mktemp("gate"),
+        ui_users=f"{name}:{hash_password(password, iterations=1_000)}",
+        ui_max_event_bytes=64 * 1024,
+        ui_max_upload_bytes=32 * 1024,
+        ui_max_stored_upload_bytes=20 * 1024,
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def counted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server that counts each visitor's events and rows, with small budgets."""
+    name, password = HR_USER
+    with serve(
+        tmp_path_factory.mktemp("counted"),
+        ui_users=f"{name}:{hash_password(password, iterations=1_000)}",
+        ui_rate_limit_per_client="12/minute",
+        ui_public_batch_rows="4/hour",
+    ) as server:
+        yield server
+
+
+def _upload(
+    live: LiveServer, name: str, content: bytes, space: str = "/ui", **client: object
+) -> httpx.Response:
+    return httpx.post(
+        f"{live.base_url}{space}/gradio_api/upload",
+        files={"files": (name, content)},
+        timeout=30,
+        **client,
+    )
+
+
+def test_a_closed_route_answers_404_over_http(live: LiveServer) -> None:
+    for path in ["/ui/gradio_api/run-history/records", "/ui/monitoring", "/ui/gradio_api/file/x"]:
+        assert httpx.get(f"{live.base_url}{path}").status_code == 404, path
+
+
+def test_an_event_body_over_the_limit_is_refused_unread(tight: LiveServer) -> None:
+    answer = httpx.post(
+        f"{tight.url}gradio_api/queue/join",
+        content=b'{"data": ["' + b"x" * (65 * 1024) + b'"]}',
+        headers={"content-type": "application/json"},
+    )
+    assert answer.status_code == 413
+
+
+def test_only_csv_uploads_are_kept(live: LiveServer) -> None:
+    refused = _upload(live, "page.html", b"<script>alert(1)</script>")
+    assert refused.status_code == 415
+    assert "csv" in refused.json()["detail"]
+    kept = _upload(live, "lot.csv", b"age\n41\n")
+    assert kept.status_code == 200
+    [path] = kept.json()
+    assert Path(path).read_bytes() == b"age\n41\n"
+
+
+def test_a_refused_upload_leaves_no_file(live: LiveServer) -> None:
+    content = b"a distinctive payload that names its own folder"
+    folder = Path(_upload(live, "probe.csv", content).json()[0]).parent.parent
+    before = set(folder.rglob("*"))
+    assert _upload(live, "probe.exe", content + b"!").status_code == 415
+    assert set(folder.rglob("*")) == before
+
+
+def test_an_upload_over_the_limit_is_refused(tight: LiveServer) -> None:
+    assert _upload(tight, "big.csv", b"x" * (200 * 1024)).status_code == 413
+
+
+def test_uploads_stop_while_the_upload_folder_is_full(tight: LiveServer) -> None:
+    assert _upload(tight, "a.csv", b"a" * (21 * 1024)).status_code == 200
+    full = _upload(tight, "b.csv", b"b\n")
+    assert full.status_code == 503 and full.headers["retry-after"] == "60"
+
+
+def test_a_file_of_the_hr_space_is_not_served_by_the_public_demo(
+    live: LiveServer, tmp_path: Path
+) -> None:
+    hr = Client(f"{live.base_url}/rh/", auth=HR_USER, verbose=False, download_files=False)
+    lot = handle_file(str(write_csv(tmp_path / "lot.csv", [EMPLOYEE_1])))
+    *_, download = hr.predict(lot, api_name="/score_batch")
+    scored = download["value"]["path"]
+    assert Path(scored).is_file()
+    assert httpx.get(f"{live.url}gradio_api/file={scored}").status_code == 403
+    signed_in = httpx.Client(base_url=live.base_url)
+    name, password = HR_USER
+    signed_in.post("/rh/login", data={"username": name, "password": password})
+    served = signed_in.get(f"/rh/gradio_api/file={scored}")
+    assert served.status_code == 200 and b"prediction_id" in served.content
+
+
+def test_an_upload_of_the_hr_space_cannot_be_scored_by_the_public_demo(live: LiveServer) -> None:
+    name, password = HR_USER
+    signed_in = httpx.post(
+        f"{live.base_url}/rh/login", data={"username": name, "password": password}
+    )
+    uploaded = _upload(live, "rh.csv", b"age\n41\n", space="/rh", cookies=signed_in.cookies)
+    [path] = uploaded.json()
+    file = {"path": path, "meta": {"_type": "gradio.FileData"}}
+    assert join_event(live.url, "score_batch", [file]).startswith("403 ")
+    # In its own space, the same upload is read (and found wanting: one column).
+    said = join_event(f"{live.base_url}/rh/", "score_batch", [file], cookies=signed_in.cookies)
+    assert "la première ligne doit nommer les colonnes" in said
+
+
+def test_the_public_demo_scores_a_bounded_number_of_rows_per_visitor(
+    counted: LiveServer, tmp_path: Path
+) -> None:
+    public = Client(counted.url, verbose=False, download_files=False)
+    lot = write_csv(tmp_path / "lot.csv", [EMPLOYEE_1] * 3)
+    status, *_ = public.predict(handle_file(str(lot)), api_name="/score_batch")
+    assert status.startswith("**3 salariés prédits")
+    with pytest.raises(AppError, match="réessayez dans"):
+        public.predict(handle_file(str(lot)), api_name="/score_batch")
+    hr = Client(f"{counted.base_url}/rh/", auth=HR_USER, verbose=False, download_files=False)
+    status, *_ = hr.predict(handle_file(str(lot)), api_name="/score_batch")
+    assert status.startswith("**3 salariés prédits")  # signed-in users have no such budget
+
+
+def test_a_visitor_sending_too_many_events_is_told_to_wait(counted: LiveServer) -> None:
+    answers = [
+        httpx.post(f"{counted.url}gradio_api/queue/join", json={"fn_index": 0}) for _ in range(13)
+    ]
+    assert answers[-1].status_code == 429
+    assert int(answers[-1].headers["retry-after"]) >= 1
+    # The HR space counts its own: anonymous traffic cannot use up its users' events.
+    assert httpx.post(f"{counted.base_url}/rh/login", data={"username": "x"}).status_code != 429
+
+
+def test_uploads_and_scored_files_are_deleted_when_the_app_stops(tmp_path: Path) -> None:
+    lot = write_csv(tmp_path / "lot.csv", [EMPLOYEE_1])
+    others = set(Path(tempfile.gettempdir()).glob("futurisys-ui-*"))
+    with serve(tmp_path / "server") as live:
+        public = Client(live.url, verbose=False, download_files=False)
+        *_, download = public.predict(handle_file(str(lot)), api_name="/score_batch")
+        upload = Path(_upload(live, "autre.csv", b"age\n40\n").json()[0])
+        scored = Path(download["value"]["path"])
+        assert upload.is_file() and scored.is_file()
+        downloads = set(Path(tempfile.gettempdir()).glob("futurisys-ui-*")) - others
+        assert downloads
+    assert not upload.exists() and not scored.exists()
+    assert not any(folder.exists() for folder in downloads)
