@@ -13,6 +13,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     OPENBLAS_NUM_THREADS=1 \
     MKL_NUM_THREADS=1 \
     GRADIO_ANALYTICS_ENABLED=False \
+    LOG_FORMAT=json \
     GRADIO_TEMP_DIR=/tmp/gradio \
     HF_HOME=/tmp/huggingface \
     PORT=7860 \

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 import gradio as gr
@@ -31,9 +32,13 @@ from src.api.openapi import install_examples
 from src.api.rate_limits import RateLimits
 from src.api.recorder import CallRecorder
 from src.api.routes import employees, history, predict, status
+from src.api.routes import metrics as metrics_route
 from src.artifacts import LoadedModel, load_model
 from src.config import PROJECT_ROOT, Settings
 from src.fields import Extract
+from src.observability.http import RequestObserver
+from src.observability.logs import configure_logging
+from src.observability.metrics import ServiceMetrics
 from src.prediction import Predictor
 from src.service import PredictionService
 from src.ui.backend import UiBackend
@@ -93,9 +98,11 @@ def create_app(settings: Settings) -> FastAPI:
         loaded = load_model(settings)
         writer = _writer(settings, loaded)
         app.state.model = loaded
-        app.state.service = PredictionService(
-            Predictor(loaded.model), loaded.metadata["version"], writer
-        )
+        version = loaded.metadata["version"]
+        app.state.service = PredictionService(Predictor(loaded.model), version, writer, metrics)
+        fallback = settings.model_repo_id is not None and loaded.source != "hub"
+        metrics.model_loaded_now(version, loaded.metadata["sha256"], loaded.source, fallback)
+        metrics.watch_storage(writer.status)
         app.state.tokens = _tokens(settings)
         logger.info("model %s loaded (%s)", loaded.metadata["version"], loaded.source)
         # Everything built so far lives as long as the process: keep it out of the garbage
@@ -122,27 +129,45 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.metrics = metrics = ServiceMetrics()
+    spaces, backend = _mount_ui(app, settings)
     app.add_middleware(
         BodyLimits,
         max_bytes=settings.max_body_bytes,
         budget=ByteBudget(settings.max_body_bytes_in_flight),
         admission_wait_s=settings.admission_wait_seconds,
         read_timeout_s=settings.body_read_timeout_seconds,
+        exempt=tuple(f"{prefix}/" for prefix in spaces),  # the gate bounds them
     )
-    routers = (status.router, predict.router, employees.router, history.router)
+    routers = (
+        status.router,
+        metrics_route.router,
+        predict.router,
+        employees.router,
+        history.router,
+    )
     for router in routers:
         app.include_router(router)
-    spaces, backend = _mount_ui(app, settings)
+    for prefix, blocks in spaces.items():
+        metrics.watch_queue(prefix, partial(_queue_depth, blocks))
     limits = _ui_limits(settings)
     app.add_middleware(UiGate, spaces=spaces, limits=limits, audit=backend.record_sign_in)
     routes = [route for router in routers for route in router.routes]
     rates = RateLimits(settings.rate_limit_per_token, settings.rate_limit_per_client)
     # Added after the body limits: outside them, so it records what they refuse too.
     app.add_middleware(CallRecorder, routes=routes, rate_limits=rates)
-    app.add_middleware(SecurityHeaders)  # outermost: on every answer, recorded or not
+    app.add_middleware(SecurityHeaders)  # on every answer, recorded or not
+    # Outermost: every request's ids (read by the recorder and the logs), metrics, access line.
+    app.add_middleware(RequestObserver, metrics=metrics, spaces=tuple(spaces))
     install_error_handlers(app)
     install_examples(app, PROJECT_ROOT / "data")
     return app
+
+
+def _queue_depth(blocks: gr.Blocks) -> int | None:
+    """Events waiting in a space's Gradio queue (a private attribute: None if it moved)."""
+    queue = getattr(blocks, "_queue", None)
+    return len(queue) if queue is not None else None
 
 
 def _ui_limits(settings: Settings) -> UiLimits:
@@ -165,7 +190,8 @@ def _mount_ui(app: FastAPI, settings: Settings) -> tuple[dict[str, gr.Blocks], U
             "profiles"
         ]
     }
-    downloads = Path(tempfile.mkdtemp(prefix="futurisys-ui-"))  # this app's, removed at stop
+    # This app's own folder, made at the first scored file, removed at stop.
+    downloads = Path(tempfile.gettempdir()) / f"futurisys-ui-{secrets.token_hex(8)}"
     app.state.ui_downloads = downloads
     public_rows = RateLimits(None, settings.ui_public_batch_rows)
     backend = UiBackend(app.state, downloads, public_rows)
@@ -202,8 +228,14 @@ def _mount_ui(app: FastAPI, settings: Settings) -> tuple[dict[str, gr.Blocks], U
 
 def main() -> None:
     settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **serving(settings))
+    configure_logging(settings.log_level, settings.log_format)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,  # uvicorn's loggers write through ours
+        **serving(settings),
+    )
 
 
 def serving(settings: Settings) -> dict[str, object]:

@@ -45,14 +45,14 @@ SERVERS = {
 }
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
 @contextmanager
-def _server(setup: str, port: int, database_url: str) -> Iterator[None]:
+def server(setup: str, port: int, database_url: str) -> Iterator[subprocess.Popen]:
     run = f"uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning', access_log=False)"
     code = f"import uvicorn; DATABASE_URL = {database_url!r}; {setup}; {run}"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
@@ -65,13 +65,13 @@ def _server(setup: str, port: int, database_url: str) -> Iterator[None]:
                 break
             except OSError:
                 time.sleep(0.2)
-        yield
+        yield process
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
-def _request(port: int) -> bytes:
+def request_bytes(port: int) -> bytes:
     body = json.dumps(EMPLOYEE_1).encode()
     head = (
         f"POST /predict HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {TOKEN}\r\n"
@@ -98,8 +98,8 @@ async def _worker(port: int, request: bytes, stop_at: float, latencies: list[flo
     writer.close()
 
 
-async def _drive(port: int, concurrency: int, seconds: float) -> tuple[float, float, float]:
-    request = _request(port)
+async def drive(port: int, concurrency: int, seconds: float) -> tuple[float, float, float]:
+    request = request_bytes(port)
     latencies: list[float] = []
     await _worker(port, request, time.perf_counter() + 0.5, [])  # warm-up
     start = time.perf_counter()
@@ -120,18 +120,18 @@ def main(argv: list[str] | None = None) -> None:
     scratch = tempfile.mkdtemp()
     database_url = args.database_url or f"sqlite:///{Path(scratch) / 'bench.db'}"
     print(f"database: {make_url(database_url).render_as_string(hide_password=True)}")
-    ports = {name: _free_port() for name in SERVERS}
+    ports = {name: free_port() for name in SERVERS}
     runs: dict[tuple[str, int], list[tuple[float, float, float]]] = defaultdict(list)
     with ExitStack() as servers:
         for name, setup in SERVERS.items():
-            servers.enter_context(_server(setup, ports[name], database_url))
+            servers.enter_context(server(setup, ports[name], database_url))
         # Rounds alternate the servers, so a slow spell of this shared machine hits all of
         # them, and each round gives its own ratio.
         for _ in range(args.rounds):
             for concurrency in args.concurrency:
                 for name in SERVERS:
                     runs[name, concurrency].append(
-                        asyncio.run(_drive(ports[name], concurrency, args.seconds))
+                        asyncio.run(drive(ports[name], concurrency, args.seconds))
                     )
     _report(runs, args.concurrency)
 

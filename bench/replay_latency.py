@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.load import _request
+from bench.load import request_bytes
 from bench.service_process import service_process
 from database.repository import ServedModel
 from database.spool import SpooledGroup, TraceSpool
@@ -63,9 +63,9 @@ def _spool(directory: Path, groups: int) -> int:
     return groups * GROUP
 
 
-async def _drive(port: int, concurrency: int, until: object) -> list[float]:
+async def drive(port: int, concurrency: int, until: object) -> list[float]:
     """Latencies (ms) of `concurrency` keep-alive clients until `until()` is true."""
-    request = _request(port)
+    request = request_bytes(port)
     latencies: list[float] = []
 
     async def client() -> None:
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     with service_process(scratch, SPOOL_RETRY_SECONDS="0.5") as service:
         port = int(service.base_url.rsplit(":", 1)[1])
         stop_at = time.monotonic() + args.seconds
-        quiet = asyncio.run(_drive(port, args.concurrency, lambda: time.monotonic() > stop_at))
+        quiet = asyncio.run(drive(port, args.concurrency, lambda: time.monotonic() > stop_at))
         spool_dir = scratch / "spool"
         spool_dir.mkdir(exist_ok=True)
         for path in sorted(staged.iterdir()):
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
             return checked["done"]
 
         started = time.monotonic()
-        during = asyncio.run(_drive(port, args.concurrency, replayed))
+        during = asyncio.run(drive(port, args.concurrency, replayed))
         took = time.monotonic() - started
         health = httpx.get(f"{service.base_url}/health").json()["database"]
     (quiet_p50, quiet_p99), (during_p50, during_p99) = _summary(quiet), _summary(during)

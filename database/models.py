@@ -100,6 +100,8 @@ class Request(Base):
     status_code: Mapped[int] = mapped_column(Integer, index=True)
     latency_ms: Mapped[float] = mapped_column(Float)
     client_key_hash: Mapped[str | None] = mapped_column(String(64))
+    # The caller's own request id (a proxy's X-Request-ID), validated; `id` stays the key.
+    correlation_id: Mapped[str | None] = mapped_column(String(128), index=True)
     error: Mapped[str | None] = mapped_column(Text)
 
 

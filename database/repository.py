@@ -154,6 +154,7 @@ def _request_row(trace: CallTrace) -> dict[str, Any]:
         "status_code": trace.status_code,
         "latency_ms": trace.latency_ms,
         "client_key_hash": trace.client_key_hash,
+        "correlation_id": trace.correlation_id,
         "error": trace.error if trace.error is None else _storable(trace.error, None),
     }
 

@@ -52,12 +52,16 @@ class SpaceHub(Protocol):
     def create_repo(self, repo_id: str, **kwargs: object) -> object: ...
     def upload_folder(self, **kwargs: object) -> object: ...
     def add_space_secret(self, repo_id: str, key: str, value: str) -> None: ...
+    def add_space_variable(self, repo_id: str, key: str, value: str) -> None: ...
     def get_space_runtime(self, repo_id: str) -> object: ...
 
 
 def push(hub: SpaceHub, space_id: str, root: Path, api_token: str | None) -> str:
     """Uploads the image's sources; returns the Space commit."""
     hub.create_repo(space_id, repo_type="space", space_sdk="docker", exist_ok=True)
+    # Only the Hub's proxy reaches a Space's container: its X-Forwarded-For is the visitor's
+    # address, which the per-client limits must count (not the proxy's, shared by everyone).
+    hub.add_space_variable(space_id, "FORWARDED_ALLOW_IPS", "*")
     if api_token:
         hub.add_space_secret(space_id, "API_TOKENS", api_token)
     commit = hub.upload_folder(

@@ -1,7 +1,7 @@
 """Settings: the only reader of the environment (and of an optional `.env` file)."""
 
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -21,6 +21,12 @@ class Settings(BaseSettings):
     host: str = Field(default="0.0.0.0", description="interface uvicorn listens on")
     port: int = Field(default=7860, ge=1, le=65535, description="$PORT, as Spaces sets it")
     log_level: str = "INFO"
+    log_format: Literal["json", "console"] = Field(
+        default="console", description="json: one JSON object a line (the image's default)"
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="if set, GET /metrics wants it as a bearer token"
+    )
 
     database_url: SecretStr | None = Field(
         default=None, description="PostgreSQL URL; unset -> SQLite file in the temp directory"
@@ -85,8 +91,9 @@ class Settings(BaseSettings):
         description="UI events and uploads per client address, per space; off: none",
     )
     ui_public_batch_rows: str | None = Field(
-        default="20000/hour",
-        description="CSV rows the public demo scores per client address; off: none",
+        default="2000/hour",
+        description="CSV rows the public demo scores per client address (a larger file is "
+        "refused); off: none",
     )
 
     models_dir: Path = Field(default=PROJECT_ROOT / "models", description="bundled artifact")

@@ -7,6 +7,7 @@ commits. The answer's JSON bytes are made once, here: the caller sends exactly t
 trace records their sha256.
 """
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from src.features import build_features, columns_from_records
 from src.grouping_queue import GroupingQueue
 from src.ids import new_id
 from src.latency import LatencyWindow
+from src.observability.metrics import ServiceMetrics
 from src.prediction import Predictor, Scoring
 from src.schemas import EmployeeRecord, Prediction, prediction_body
 from src.tracing import Call, CallTrace, answered_trace, unanswered_trace
@@ -64,10 +66,17 @@ class _Scored:
 class PredictionService:
     """Built once at start-up around the loaded model and the trace writer."""
 
-    def __init__(self, predictor: Predictor, model_version: str, writer: TraceWriter) -> None:
+    def __init__(
+        self,
+        predictor: Predictor,
+        model_version: str,
+        writer: TraceWriter,
+        metrics: ServiceMetrics | None = None,
+    ) -> None:
         self.predictor = predictor
         self.model_version = model_version
         self.writer = writer
+        self.metrics = metrics or ServiceMetrics()
         self.latency = LatencyWindow()
         self._scoring: GroupingQueue[_Job, _Scored] = GroupingQueue(self._handle)
         self._writing: GroupingQueue[Callable[[], CallTrace], None] = GroupingQueue(self._write)
@@ -129,12 +138,15 @@ class PredictionService:
         scored = await self._scoring.submit(job)
         await self._writing.submit(scored.trace)  # answered only once committed (or spooled)
         job.call.mark_traced()
+        self.metrics.observe_answers(job.call.source, scored.answer.bodies, job.batch)
         self.latency.add(job.call.elapsed_ms())
         return scored.answer
 
     def _handle(self, jobs: Sequence[_Job]) -> list[_Scored]:
+        started = time.perf_counter()
         payloads = [record.model_dump() for job in jobs for record in job.records]
         bodies, columns = self._score(payloads)
+        self.metrics.observe_group("scoring", len(jobs), time.perf_counter() - started)
         results, start = [], 0
         for job in jobs:
             end = start + len(job.records)
@@ -147,7 +159,13 @@ class PredictionService:
         return results
 
     def _write(self, builders: Sequence[Callable[[], CallTrace]]) -> list[Exception | None]:
-        return self.writer.write([build() for build in builders])
+        started = time.perf_counter()
+        outcomes = self.writer.write([build() for build in builders])
+        self.metrics.observe_group("writing", len(builders), time.perf_counter() - started)
+        failed = sum(outcome is not None for outcome in outcomes)
+        if failed:
+            self.metrics.write_errors.inc(failed)
+        return outcomes
 
     def _score(self, payloads: list[dict[str, Any]]) -> tuple[list[dict], dict[str, np.ndarray]]:
         columns = build_features(columns_from_records(payloads))

@@ -52,6 +52,7 @@ class Call:
     route: str
     client_key_hash: str | None = None
     request_id: str = field(default_factory=new_id)
+    correlation_id: str | None = None  # the caller's own X-Request-ID, as a proxy sent it
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     started: float = field(default_factory=time.perf_counter)
     mark: _Mark = field(default_factory=_Mark, repr=False, compare=False)
@@ -91,6 +92,7 @@ class CallTrace:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     features: list[dict[str, Any]] = field(default_factory=list)
     predictions: list[dict[str, Any]] = field(default_factory=list)
+    correlation_id: str | None = None
 
 
 def client_key_hash(secret: str) -> str:
@@ -112,6 +114,7 @@ def _ended(call: Call, status_code: int, response_sha256: str, **produced: objec
         method=call.method,
         route=call.route,
         client_key_hash=call.client_key_hash,
+        correlation_id=call.correlation_id,
         received_at=call.received_at,
         latency_ms=call.elapsed_ms(),
         status_code=status_code,
@@ -178,6 +181,9 @@ def _json_object(content: bytes) -> dict[str, Any] | None:
 
 class TraceRequest(BaseModel):
     request_id: str = Field(description="the X-Request-ID header of the answer")
+    correlation_id: str | None = Field(
+        default=None, description="the X-Request-ID the caller sent, if any (X-Correlation-ID)"
+    )
     received_at: AwareDatetime
     source: str
     method: str
@@ -244,6 +250,7 @@ def trace_view(stored: StoredPrediction) -> PredictionTraceView:
         created_at=result.created_at,
         request=TraceRequest(
             request_id=request.id,
+            correlation_id=request.correlation_id,
             received_at=request.received_at,
             source=request.source,
             method=request.method,

@@ -58,7 +58,9 @@ class ByteBudget:
 class BodyLimits:
     """ASGI middleware: refuses a declared Content-Length over `max_bytes` at once, stops
     reading a streamed body as soon as it passes it, admits large bodies within `budget`, and
-    answers 408 to a client that leaves `read_timeout_s` between two chunks of its body."""
+    answers 408 to a client that leaves `read_timeout_s` between two chunks of its body.
+    Paths under `exempt` pass: they have bounds of their own (the UI's gate), and must not
+    share the API's budget, which slow uploads could otherwise hold."""
 
     def __init__(
         self,
@@ -67,15 +69,17 @@ class BodyLimits:
         budget: ByteBudget,
         admission_wait_s: float,
         read_timeout_s: float,
+        exempt: tuple[str, ...] = (),
     ) -> None:
         self.app = app
+        self.exempt = exempt
         self.max_bytes = max_bytes
         self.budget = budget
         self.admission_wait_s = admission_wait_s
         self.read_timeout_s = read_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith(self.exempt):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])

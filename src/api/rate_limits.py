@@ -37,6 +37,10 @@ class RateLimits:
         """As `retry_after`, for `cost` units (calls, rows) taken by the client at `address`."""
         return self._hit(self._per_client, f"client:{address}", cost)
 
+    def client_allowance(self) -> int | None:
+        """The most units a client may take in one window (the smallest limit), or None."""
+        return min((item.amount for item in self._per_client), default=None)
+
     def _hit(self, items: list[RateLimitItem], key: str, cost: int) -> int | None:
         exceeded = [item for item in items if not self._limiter.hit(item, key, cost=cost)]
         if not exceeded:

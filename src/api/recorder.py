@@ -9,10 +9,10 @@ The recorder is an ASGI middleware, outermost, so it also sees what the body lim
 before any route runs. For an audited route it opens the call (request id, receipt time),
 checks the client's rate limits (429 with Retry-After) and the token before the body is read
 (an anonymous client cannot make the service read and parse 16 MB), tags the response with
-`X-Request-ID`, turns an unhandled exception into a JSON 500 that carries the request id, and
-after the response is sent records the call, unless the service traced it itself (an answered
-prediction, whose full trace is committed before the answer). Recording after sending costs
-the client nothing.
+`X-Request-ID` and `Cache-Control: no-store`, turns an unhandled exception into a JSON 500
+that carries the request id, and after the response is sent records the call, unless the
+service traced it itself (an answered prediction, whose full trace is committed before the
+answer). Recording after sending costs the client nothing.
 """
 
 import hashlib
@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from src.api.deps import authenticate, require_token
 from src.api.rate_limits import RateLimits
 from src.api.responses import DOCUMENTED_ERRORS, UNAUTHORIZED, send_error
+from src.ids import new_id
 from src.tracing import Call
 
 logger = logging.getLogger(__name__)
@@ -66,8 +67,15 @@ class CallRecorder:
         if scope["type"] != "http" or not self._is_audited(scope):
             await self.app(scope, receive, send)
             return
-        call = Call(source="api", method=scope["method"], route=scope["path"])
         state = scope.setdefault("state", {})
+        call = Call(
+            source="api",
+            method=scope["method"],
+            route=scope["path"],
+            # Made by the request observer when it runs (the app's outermost middleware).
+            request_id=state.get("request_id") or new_id(),
+            correlation_id=state.get("correlation_id"),
+        )
         state["call"] = call
         status_code = 0
         digest = hashlib.sha256()
@@ -78,7 +86,9 @@ class CallRecorder:
             if message["type"] == "http.response.start":
                 status_code = message["status"]
                 request_id = (b"x-request-id", call.request_id.encode())
-                message["headers"] = [*message.get("headers", []), request_id]
+                # Token routes answer HR data: no shared cache or browser keeps it.
+                no_store = (b"cache-control", b"no-store")
+                message["headers"] = [*message.get("headers", []), request_id, no_store]
             elif message["type"] == "http.response.body" and not call.traced:
                 chunk = message.get("body", b"")
                 digest.update(chunk)  # a prediction's bytes are hashed by the service already

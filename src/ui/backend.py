@@ -242,6 +242,12 @@ class UiBackend:
     def _take_public_rows(self, address: str, rows: int) -> None:
         """The public demo scores at most `UI_PUBLIC_BATCH_ROWS` rows per visitor address:
         each scored row is a stored trace, and the demo is for trying, not for volumes."""
+        allowance = self.public_rows.client_allowance()
+        if allowance is not None and rows > allowance:
+            raise gr.Error(
+                f"La démonstration publique prédit au plus {allowance} lignes par fichier ; "
+                "pour un fichier plus grand, utilisez l'espace RH ou l'API."
+            )
         wait = self.public_rows.client_retry_after(address, cost=max(rows, 1))
         if wait is not None:
             raise gr.Error(

@@ -175,12 +175,13 @@ def _wire_session(raw: gr.JSON, batch: tuple, table: gr.Dataframe) -> None:
     and the batches answered, as they are shown."""
     mine = gr.State([])
 
-    def remember(rows: list[dict[str, Any]], shown: dict | None) -> tuple[list, pd.DataFrame]:
-        rows = [*rows, views.session_row(shown)][-SESSION_ROWS:] if shown else rows
+    def remember(rows: list[dict[str, Any]], shown: object) -> tuple[list, pd.DataFrame]:
+        row = views.session_row(shown)
+        rows = [*rows, row][-SESSION_ROWS:] if row is not None else rows
         return rows, views.session_frame(rows)
 
-    def remember_batch(rows: list[dict[str, Any]], scored: pd.DataFrame) -> tuple:
-        rows = [*rows, *views.session_rows(scored)][-SESSION_ROWS:]
+    def remember_batch(rows: list[dict[str, Any]], scored: object) -> tuple:
+        rows = [*rows, *views.session_rows(scored)[:SESSION_ROWS]][-SESSION_ROWS:]
         return rows, views.session_frame(rows)
 
     raw.change(remember, [mine, raw], [mine, table], api_visibility="private")

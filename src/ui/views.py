@@ -1,9 +1,10 @@
 """What HR people read: predictions, factors, employees and the model in French words and
 tables. Pure functions of the service's answers, so they are tested without a browser."""
 
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
+from pydantic import BaseModel, Field, ValidationError
 
 from src.fields import FIELDS, FIELDS_BY_NAME, Kind
 from src.schemas import Prediction
@@ -194,29 +195,55 @@ def slices_frame(metrics: dict[str, Any]) -> pd.DataFrame:
 SESSION_COLUMNS = ["prediction_id", "prédiction", "probabilité", "niveau de risque"]
 
 
-def session_row(shown: dict[str, Any]) -> dict[str, Any]:
-    """One of the session's predictions, from the answer the form showed."""
-    return {
-        "prediction_id": shown["prediction_id"],
-        "prédiction": shown["prediction"],
-        "probabilité": percent(shown["probability"]),
-        "niveau de risque": shown["risk_level"],
-    }
+_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 
-def session_rows(scored: pd.DataFrame) -> list[dict[str, Any]]:
-    """A scored batch's rows, as the session list shows them."""
-    if scored is None or len(scored) == 0 or "prediction_id" not in scored:
-        return []
-    return [
-        {
-            "prediction_id": row["prediction_id"],
-            "prédiction": row["prédiction"],
-            "probabilité": percent(float(row["probabilité"])),
-            "niveau de risque": row["niveau de risque"],
+class _SessionEntry(BaseModel):
+    """A prediction as the session list keeps it. The list is built from what the page sends
+    back (the answer it showed), which a client can forge: anything but a prediction of this
+    shape is left out, so the list cannot be made to hold arbitrary data."""
+
+    prediction_id: str = Field(pattern=_UUID)
+    prediction: Literal["Part", "Reste"]
+    probability: float = Field(ge=0, le=1)
+    risk_level: Literal["faible", "moyen", "élevé"]
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "prediction_id": self.prediction_id,
+            "prédiction": self.prediction,
+            "probabilité": percent(self.probability),
+            "niveau de risque": self.risk_level,
         }
-        for row in scored.to_dict("records")
-    ]
+
+
+def session_row(shown: object) -> dict[str, Any] | None:
+    """One of the session's predictions, from the answer the form showed; None if it is not
+    one."""
+    try:
+        return _SessionEntry.model_validate(shown).row()
+    except ValidationError:
+        return None
+
+
+def session_rows(scored: object) -> list[dict[str, Any]]:
+    """A scored batch's rows (as the results table shows them), as the session list shows
+    them; rows that are not predictions are left out."""
+    if not isinstance(scored, pd.DataFrame) or "prediction_id" not in scored:
+        return []
+    rows = []
+    for row in scored.to_dict("records"):
+        entry = session_row(
+            {
+                "prediction_id": row.get("prediction_id"),
+                "prediction": row.get("prédiction"),
+                "probability": row.get("probabilité"),
+                "risk_level": row.get("niveau de risque"),
+            }
+        )
+        if entry is not None:
+            rows.append(entry)
+    return rows
 
 
 def session_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

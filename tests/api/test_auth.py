@@ -113,3 +113,9 @@ def test_every_answer_carries_the_security_headers(live: LiveServer, path: str) 
     for name, value in SECURITY_HEADERS.items():
         assert answered.headers[name] == value, (path, name)
     assert "server" not in answered.headers  # what runs is not advertised
+
+
+@pytest.mark.parametrize("token", [LIVE_TOKEN, "wrong"])
+def test_token_routes_are_never_cached(live: LiveServer, token: str) -> None:
+    answered = httpx.get(f"{live.base_url}/employees/1", headers={"X-API-Key": token})
+    assert answered.headers["cache-control"] == "no-store"

@@ -161,3 +161,29 @@ def test_a_failing_route_answers_json_500_with_its_request_id_and_is_recorded(
     request, response = _recorded(engine, answered)
     assert request.status_code == response.status_code == 500
     assert request.client_key_hash == KEY_HASH and response.body == body
+
+
+def test_a_callers_request_id_is_kept_as_the_correlation_id(
+    client: TestClient, engine: Engine, make_employee: Any
+) -> None:
+    sent = "proxy-7f3a.01:retry"
+    answered = client.post("/predict", json=make_employee(), headers={**AUTH, "X-Request-ID": sent})
+    assert answered.headers["X-Correlation-ID"] == sent
+    request, _ = _recorded(engine, answered)
+    assert request.correlation_id == sent
+    assert request.id == answered.headers["X-Request-ID"] != sent  # ours stays the key
+    trace = client.get(f"/predictions/{answered.json()['prediction_id']}", headers=AUTH).json()
+    assert trace["request"]["correlation_id"] == sent
+
+
+@pytest.mark.parametrize(
+    "sent", ["x" * 129, "two words", "idé".encode(), "a/b", "", "<script>"], ids=repr
+)
+def test_a_malformed_request_id_is_neither_kept_nor_echoed(
+    client: TestClient, engine: Engine, sent: str | bytes
+) -> None:
+    answered = client.get("/employees/1", headers={**AUTH, "X-Request-ID": sent})
+    assert answered.status_code == 200
+    assert "X-Correlation-ID" not in answered.headers
+    request, _ = _recorded(engine, answered)
+    assert request.correlation_id is None

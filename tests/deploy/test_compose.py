@@ -14,7 +14,7 @@ def _compose() -> dict[str, Any]:
 
 def test_the_app_waits_for_a_healthy_database_and_a_finished_migration() -> None:
     services = _compose()["services"]
-    assert set(services) == {"db", "migrate", "app"}
+    assert set(services) == {"db", "migrate", "app", "prometheus", "grafana"}
     assert services["migrate"]["depends_on"] == {"db": {"condition": "service_healthy"}}
     assert services["app"]["depends_on"] == {
         "migrate": {"condition": "service_completed_successfully"}
@@ -56,3 +56,21 @@ def test_the_app_listens_on_loopback_unless_told_otherwise_and_spools_to_a_volum
     assert app["volumes"] == [f"spool:{app['environment']['SPOOL_DIR']}"]
     assert "spool" in compose["volumes"]
     assert "mkdir -p /home/user/spool" in (PROJECT_ROOT / "Dockerfile").read_text("utf-8")
+
+
+def test_the_operators_stack_scrapes_the_app_and_loads_the_dashboard() -> None:
+    services = _compose()["services"]
+    prometheus, grafana = services["prometheus"], services["grafana"]
+    assert all(":latest" not in s["image"] and ":" in s["image"] for s in (prometheus, grafana))
+    mounted = " ".join(prometheus["volumes"])
+    assert "deploy/monitoring/prometheus.yml" in mounted and "alerts.yml" in mounted
+    config = yaml.safe_load((PROJECT_ROOT / "deploy/monitoring/prometheus.yml").read_text("utf-8"))
+    [job] = config["scrape_configs"]
+    assert (
+        job["static_configs"] == [{"targets": ["app:7860"]}] and job["metrics_path"] == "/metrics"
+    )
+    assert grafana["environment"]["GF_SECURITY_ADMIN_PASSWORD"].startswith(
+        "${GRAFANA_ADMIN_PASSWORD:?"
+    )
+    for service in (prometheus, grafana):
+        assert all(port.startswith("${BIND_ADDRESS:-127.0.0.1}:") for port in service["ports"])

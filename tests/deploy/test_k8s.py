@@ -104,3 +104,17 @@ def test_the_secret_is_a_template_without_real_values() -> None:
 def test_the_ui_note_is_documented() -> None:
     note = Path(K8S / "README.md").read_text("utf-8")
     assert "sessionAffinity" in note and "Gradio" in note
+
+
+def test_pods_are_scraped_and_scaled_on_their_request_rate() -> None:
+    kinds = _by_kind()
+    annotations = kinds["Deployment"]["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert (annotations["prometheus.io/port"], annotations["prometheus.io/path"]) == (
+        "7860",
+        "/metrics",
+    )
+    metrics = kinds["HorizontalPodAutoscaler"]["spec"]["metrics"]
+    [pods] = [metric["pods"] for metric in metrics if metric["type"] == "Pods"]
+    assert pods["metric"]["name"] == "attrition_http_requests_per_second"
+    assert kinds["ConfigMap"]["data"]["LOG_FORMAT"] == "json"

@@ -33,6 +33,9 @@ class FakeHub:
     def add_space_secret(self, repo_id: str, key: str, value: str) -> None:
         self.calls.append(("add_space_secret", {"repo_id": repo_id, "key": key, "value": value}))
 
+    def add_space_variable(self, repo_id: str, key: str, value: str) -> None:
+        self.calls.append(("add_space_variable", {"repo_id": repo_id, "key": key, "value": value}))
+
     def upload_folder(self, **kwargs: object) -> _Commit:
         self.calls.append(("upload_folder", kwargs))
         return _Commit("abc123")
@@ -45,7 +48,8 @@ class FakeHub:
 def test_push_creates_the_docker_space_sets_the_token_and_uploads_the_image_sources() -> None:
     hub = FakeHub()
     assert push(hub, "futurisys/attrition", PROJECT_ROOT, "space-token") == "abc123"
-    (_, created), (_, secret), (_, uploaded) = hub.calls
+    (_, created), (_, forwarded), (_, secret), (_, uploaded) = hub.calls
+    assert (forwarded["key"], forwarded["value"]) == ("FORWARDED_ALLOW_IPS", "*")
     assert created == {
         "repo_id": "futurisys/attrition",
         "repo_type": "space",
@@ -59,7 +63,7 @@ def test_push_creates_the_docker_space_sets_the_token_and_uploads_the_image_sour
 def test_push_without_a_token_leaves_the_spaces_secret_alone() -> None:
     hub = FakeHub()
     push(hub, "futurisys/attrition", PROJECT_ROOT, None)
-    assert [name for name, _ in hub.calls] == ["create_repo", "upload_folder"]
+    assert [name for name, _ in hub.calls] == ["create_repo", "add_space_variable", "upload_folder"]
 
 
 def test_the_uploaded_files_are_what_the_image_is_built_from() -> None:

@@ -4,6 +4,7 @@ a file is served only by the space that received or produced it."""
 
 import tempfile
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -11,7 +12,8 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from src.ui.gate import Kind, route_kind
+from src.ui.gate import STREAMS_PER_CLIENT
+from src.ui.gate_checks import ClientSlots, Kind, route_kind
 from src.ui.users import hash_password
 from tests.conftest import EMPLOYEE_1
 from tests.live_server import LiveServer, serve
@@ -24,11 +26,11 @@ from tests.ui.conftest import HR_USER, join_event, write_csv
         ("GET", "/", Kind.PAGE),
         ("GET", "/config", Kind.PAGE),
         ("GET", "/assets/index-DphvyggB.js", Kind.PAGE),
-        ("GET", "/gradio_api/queue/data", Kind.PAGE),
-        ("GET", "/gradio_api/heartbeat/abc123", Kind.PAGE),
+        ("GET", "/gradio_api/queue/data", Kind.STREAM),
+        ("GET", "/gradio_api/heartbeat/abc123", Kind.STREAM),
         ("POST", "/gradio_api/queue/join", Kind.EVENT),
         ("POST", "/gradio_api/call/predict", Kind.EVENT),
-        ("POST", "/login", Kind.EVENT),
+        ("POST", "/login", Kind.SIGN_IN),
         ("POST", "/gradio_api/upload", Kind.UPLOAD),
         ("GET", "/gradio_api/file=/tmp/gradio/x/lot.csv", Kind.FILE),
         # Served by Gradio, used by neither the page nor gradio_client: closed.
@@ -125,10 +127,14 @@ def test_an_upload_over_the_limit_is_refused(tight: LiveServer) -> None:
     assert _upload(tight, "big.csv", b"x" * (200 * 1024)).status_code == 413
 
 
-def test_uploads_stop_while_the_upload_folder_is_full(tight: LiveServer) -> None:
+def test_uploads_stop_while_a_spaces_kept_files_are_at_the_cap(tight: LiveServer) -> None:
     assert _upload(tight, "a.csv", b"a" * (21 * 1024)).status_code == 200
     full = _upload(tight, "b.csv", b"b\n")
     assert full.status_code == 503 and full.headers["retry-after"] == "60"
+    # The HR space keeps its own: the public filling theirs blocks no HR upload.
+    credentials = {"username": HR_USER[0], "password": HR_USER[1]}
+    cookies = httpx.post(f"{tight.base_url}/rh/login", data=credentials).cookies
+    assert _upload(tight, "rh.csv", b"age\n41\n", space="/rh", cookies=cookies).status_code == 200
 
 
 def test_a_file_of_the_hr_space_is_not_served_by_the_public_demo(
@@ -145,6 +151,7 @@ def test_a_file_of_the_hr_space_is_not_served_by_the_public_demo(
     signed_in.post("/rh/login", data={"username": name, "password": password})
     served = signed_in.get(f"/rh/gradio_api/file={scored}")
     assert served.status_code == 200 and b"prediction_id" in served.content
+    assert served.headers["cache-control"] == "no-store"  # HR rows stay out of caches
 
 
 def test_an_upload_of_the_hr_space_cannot_be_scored_by_the_public_demo(live: LiveServer) -> None:
@@ -175,16 +182,6 @@ def test_the_public_demo_scores_a_bounded_number_of_rows_per_visitor(
     assert status.startswith("**3 salariés prédits")  # signed-in users have no such budget
 
 
-def test_a_visitor_sending_too_many_events_is_told_to_wait(counted: LiveServer) -> None:
-    answers = [
-        httpx.post(f"{counted.url}gradio_api/queue/join", json={"fn_index": 0}) for _ in range(13)
-    ]
-    assert answers[-1].status_code == 429
-    assert int(answers[-1].headers["retry-after"]) >= 1
-    # The HR space counts its own: anonymous traffic cannot use up its users' events.
-    assert httpx.post(f"{counted.base_url}/rh/login", data={"username": "x"}).status_code != 429
-
-
 def test_uploads_and_scored_files_are_deleted_when_the_app_stops(tmp_path: Path) -> None:
     lot = write_csv(tmp_path / "lot.csv", [EMPLOYEE_1])
     others = set(Path(tempfile.gettempdir()).glob("futurisys-ui-*"))
@@ -198,3 +195,78 @@ def test_uploads_and_scored_files_are_deleted_when_the_app_stops(tmp_path: Path)
         assert downloads
     assert not upload.exists() and not scored.exists()
     assert not any(folder.exists() for folder in downloads)
+
+
+def test_a_file_larger_than_the_public_allowance_is_refused_whole(
+    counted: LiveServer, tmp_path: Path
+) -> None:
+    public = Client(counted.url, verbose=False, download_files=False)
+    lot = write_csv(tmp_path / "big.csv", [EMPLOYEE_1] * 5)  # the allowance is 4 an hour
+    with pytest.raises(AppError, match="au plus 4 lignes par fichier"):
+        public.predict(handle_file(str(lot)), api_name="/score_batch")
+
+
+def test_a_visitor_sending_too_many_events_is_told_to_wait(counted: LiveServer) -> None:
+    answers = [
+        httpx.post(f"{counted.url}gradio_api/queue/join", json={"fn_index": 0}) for _ in range(13)
+    ]
+    assert answers[-1].status_code == 429
+    assert int(answers[-1].headers["retry-after"]) >= 1
+    # The HR space counts its own: anonymous traffic cannot use up its users' events.
+    assert httpx.post(f"{counted.base_url}/rh/login", data={"username": "x"}).status_code != 429
+
+
+def test_a_client_cannot_use_up_the_sign_in_budget_of_everyone(counted: LiveServer) -> None:
+    attempts = [
+        httpx.post(f"{counted.base_url}/rh/login", data={"username": f"x{i}", "password": "x"})
+        for i in range(11)
+    ]
+    assert {a.status_code for a in attempts[:-1]} <= {400, 429}
+    assert attempts[-1].status_code == 429  # refused at the gate, unhashed
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b'{"data": [], "fn_index": 0, "session_hash": "s", "x": NaN}', 400),
+        (b'{"data": [], "fn_index": 9999, "session_hash": "s"}', 404),
+        (b"not json", 400),
+    ],
+    ids=["nan", "unknown-event", "not-json"],
+)
+def test_an_event_body_gradio_would_read_differently_is_refused(
+    live: LiveServer, body: bytes, status: int
+) -> None:
+    answer = httpx.post(
+        f"{live.url}gradio_api/queue/join",
+        content=body,
+        headers={"content-type": "application/json"},
+    )
+    assert answer.status_code == status
+
+
+def test_more_than_three_files_in_one_upload_are_refused_and_deleted(live: LiveServer) -> None:
+    files = [("files", (f"f{i}.csv", f"age\n{i}\n".encode())) for i in range(4)]
+    answer = httpx.post(f"{live.url}gradio_api/upload", files=files)
+    assert answer.status_code == 413
+    kept = _upload(live, "f0.csv", b"age\n0\n").json()[0]  # same content: same folder
+    assert sorted(p.name for p in Path(kept).parent.iterdir()) == ["f0.csv"]
+
+
+def test_a_client_holds_at_most_sixteen_open_streams(tight: LiveServer) -> None:
+    with httpx.Client(base_url=tight.url, timeout=10) as http, ExitStack() as held:
+        for i in range(STREAMS_PER_CLIENT):
+            stream = held.enter_context(http.stream("GET", f"gradio_api/heartbeat/s{i}"))
+            assert stream.status_code == 200
+        assert http.get("gradio_api/heartbeat/one-more").status_code == 429
+    # Closed, they are free again.
+    with httpx.stream("GET", f"{tight.url}gradio_api/heartbeat/again", timeout=10) as stream:
+        assert stream.status_code == 200
+
+
+def test_client_slots_are_given_back() -> None:
+    slots = ClientSlots(1)
+    with slots.taken("a") as first, slots.taken("a") as second, slots.taken("b") as other:
+        assert (first, second, other) == (True, False, True)
+    with slots.taken("a") as again:
+        assert again

@@ -1,6 +1,7 @@
 """HR users of the UI: hashed entries in UI_USERS, checked in constant time; no users, no HR
 space at all."""
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -8,8 +9,12 @@ from fastapi.testclient import TestClient
 
 from app import create_app
 from src.ui import users
-from src.ui.users import UiUsers, hash_password
+from src.ui.users import FAILED_SIGN_INS, UiUsers, hash_password
 from tests.conftest import make_settings
+
+
+def _signs_in(users: UiUsers, name: str, password: str) -> bool:
+    return asyncio.run(users.check(name, password))
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +36,7 @@ def configured() -> UiUsers:
 def test_a_user_signs_in_with_their_own_password_only(
     configured: UiUsers, name: str, password: str, accepted: bool
 ) -> None:
-    assert configured.check(name, password) is accepted
+    assert _signs_in(configured, name, password) is accepted
 
 
 def test_the_environment_holds_no_password() -> None:
@@ -51,7 +56,7 @@ def test_the_command_prints_an_entry_that_signs_in(
     monkeypatch.setattr(users.getpass, "getpass", lambda _: "un mot de passe long")
     assert users.main(["chloe"]) == 0
     entry = capsys.readouterr().out.strip()
-    assert entry.startswith("chloe:") and UiUsers(entry).check("chloe", "un mot de passe long")
+    assert entry.startswith("chloe:") and _signs_in(UiUsers(entry), "chloe", "un mot de passe long")
 
 
 def test_without_ui_users_there_is_no_hr_space(tmp_path: Path) -> None:
@@ -62,10 +67,15 @@ def test_without_ui_users_there_is_no_hr_space(tmp_path: Path) -> None:
 
 def test_past_the_failed_sign_in_limit_even_the_right_password_waits() -> None:
     guarded = UiUsers(f"ana:{hash_password('anaanaana', iterations=1_000)}")
-    assert not any(guarded.check("ana", f"guess {i}") for i in range(20))
-    assert guarded.check("ana", "anaanaana") is False  # refused unhashed, for the minute
+    limit = int(FAILED_SIGN_INS.split("/")[0])
+
+    async def guesses() -> list[bool]:
+        return [await guarded.check("ana", f"guess {i}") for i in range(limit)]
+
+    assert not any(asyncio.run(guesses()))
+    assert _signs_in(guarded, "ana", "anaanaana") is False  # refused unhashed, for the minute
 
 
 def test_successful_sign_ins_do_not_count_against_the_limit() -> None:
     guarded = UiUsers(f"ana:{hash_password('anaanaana', iterations=1_000)}")
-    assert all(guarded.check("ana", "anaanaana") for _ in range(30))
+    assert all(_signs_in(guarded, "ana", "anaanaana") for _ in range(30))

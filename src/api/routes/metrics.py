@@ -1,0 +1,33 @@
+"""`GET /metrics`: the Prometheus scrape, public like `/health`, or behind its own token
+(`METRICS_TOKEN`, distinct from the API's tokens) when set. Never recorded in `requests`:
+a scrape every few seconds is not a call anyone audits."""
+
+import hmac
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from src.api.responses import DOCUMENTED_ERRORS, error_content
+
+router = APIRouter(tags=["status"])
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "Prometheus text format"},
+        401: DOCUMENTED_ERRORS[401],
+    },
+)
+def metrics(request: Request) -> Response:
+    """Traffic, latency and errors per route, predictions by source, label and risk, the
+    probability distribution, batch and group sizes, the trace store's state, the model."""
+    expected = request.app.state.settings.metrics_token
+    if expected is not None:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").encode()
+        if not hmac.compare_digest(given, expected.get_secret_value().encode()):
+            body = error_content("missing or invalid metrics token: Authorization: Bearer <token>")
+            return JSONResponse(body, 401, {"WWW-Authenticate": "Bearer"})
+    body, content_type = request.app.state.metrics.exposition(request.headers.get("accept"))
+    return Response(body, media_type=content_type)

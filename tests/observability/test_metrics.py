@@ -1,0 +1,118 @@
+"""GET /metrics as Prometheus reads it: the text format parsed by prometheus-client's own
+parser, after real calls; route templates, never raw paths; public or behind its token;
+never recorded in the audit trail."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import create_app
+from database.engine import create_database_engine
+from database.models import Request
+from tests.conftest import EMPLOYEE_1, make_settings
+
+TOKEN = "metrics-test-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = make_settings(tmp_path_factory.mktemp("metrics"), api_tokens=TOKEN)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def _samples(client: TestClient) -> dict[tuple[str, frozenset], float]:
+    text = client.get("/metrics").text
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def _value(samples: dict, name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def test_calls_are_counted_by_route_template_and_status_class(client: TestClient) -> None:
+    before = _samples(client)
+    client.post("/employees/7/predict", headers=AUTH)
+    client.post("/employees/8/predict", headers=AUTH)
+    client.post("/predict", json={}, headers=AUTH)  # 422
+    after = _samples(client)
+    route = "/employees/{id_employee}/predict"
+    counted = "attrition_http_requests_total"
+    assert (
+        _value(after, counted, route=route, method="POST", status_class="2xx")
+        - _value(before, counted, route=route, method="POST", status_class="2xx")
+        == 2
+    )
+    assert _value(after, counted, route="/predict", method="POST", status_class="4xx") >= 1
+    assert not any("/employees/7" in str(labels) for _, labels in after)  # no raw path
+    durations = "attrition_http_request_duration_seconds_count"
+    assert _value(after, durations, route=route, method="POST") >= 2
+
+
+def test_predictions_are_counted_by_source_label_and_risk(client: TestClient) -> None:
+    before = _samples(client)
+    answered = client.post("/predict/batch", json={"employees": [EMPLOYEE_1] * 3}, headers=AUTH)
+    assert answered.status_code == 200
+    after = _samples(client)
+    counted = {"source": "api", "label": "Part", "risk_level": "élevé"}
+    name = "attrition_predictions_total"
+    assert _value(after, name, **counted) - _value(before, name, **counted) == 3
+    probabilities = "attrition_prediction_probability_count"
+    assert _value(after, probabilities) - _value(before, probabilities) == 3
+    batches = "attrition_batch_size_sum"
+    assert _value(after, batches, source="api") - _value(before, batches, source="api") == 3
+    for queue in ("scoring", "writing"):
+        assert _value(after, "attrition_group_size_count", queue=queue) >= 1
+        assert _value(after, "attrition_group_duration_seconds_count", queue=queue) >= 1
+
+
+def test_the_model_storage_and_process_are_exported(client: TestClient) -> None:
+    samples = _samples(client)
+    [info] = [labels for name, labels in samples if name == "attrition_model_info"]
+    assert dict(info)["version"] == client.get("/model").json()["version"]
+    assert dict(info)["source"] == "local" and len(dict(info)["sha256"]) == 12
+    assert _value(samples, "attrition_model_loaded_timestamp_seconds") > 1.7e9
+    assert _value(samples, "attrition_database_up") == 1
+    assert _value(samples, "attrition_database_ready") == 1
+    assert _value(samples, "attrition_spooled_traces") == 0
+    assert _value(samples, "attrition_refused_traces") == 0
+    assert _value(samples, "attrition_ui_queue_depth", space="/ui") == 0
+    assert _value(samples, "process_resident_memory_bytes") > 0
+    assert not any(name.endswith("_created") for name, _ in samples)
+
+
+def test_scrapes_are_not_recorded_in_the_audit_trail(client: TestClient) -> None:
+    engine = create_database_engine(client.app.state.service.writer.engine.url)
+    with Session(engine) as session:
+        before = session.scalar(select(func.count()).select_from(Request))
+        for _ in range(3):
+            assert client.get("/metrics").status_code == 200
+        assert session.scalar(select(func.count()).select_from(Request)) == before
+    engine.dispose()
+
+
+def test_with_a_metrics_token_the_scrape_needs_it(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, api_tokens=TOKEN, metrics_token="scrape-secret")
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/metrics").status_code == 401
+        assert client.get("/metrics", headers=AUTH).status_code == 401  # an API token is not it
+        scraped = client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
+    assert scraped.status_code == 200
+    assert scraped.headers["content-type"].startswith("text/plain; version=")
+
+
+def test_an_openmetrics_scraper_gets_openmetrics(client: TestClient) -> None:
+    accept = {"Accept": "application/openmetrics-text; version=1.0.0"}
+    scraped = client.get("/metrics", headers=accept)
+    assert scraped.headers["content-type"].startswith("application/openmetrics-text")
+    assert scraped.text.endswith("# EOF\n")
