@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from database.engine import engine_from_settings, serialize
 from database.migrate import upgrade
-from database.repository import add_employees, list_employee_ids
+from database.repository import add_dataset_outcomes, add_employees, list_employee_ids
 from src.config import PROJECT_ROOT, Settings
 from src.fields import FIELDS, TARGET
 from src.preprocessing import load_extracts
@@ -37,6 +37,10 @@ def load_employees(engine: Engine, data_dir: Path) -> int:
             if int(id_employee) not in stored
         ]
         add_employees(connection, rows)
+        # What the extracts know of the same employees, for live quality (undated).
+        add_dataset_outcomes(
+            connection, {row["id_employee"]: row["a_quitte_l_entreprise"] for row in rows}
+        )
     logger.info("employees: %d added, %d already stored", len(rows), len(stored))
     return len(rows)
 

@@ -1,7 +1,7 @@
 """The traceability tables: what was asked, through which channel, what the model read and
 answered, with which model. Timestamps are UTC; ids link a request to everything it produced."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -83,6 +83,25 @@ class Employee(Base):
     record: Mapped[dict[str, Any]]
     a_quitte_l_entreprise: Mapped[bool]
     loaded_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Outcome(Base):
+    """What really happened to an employee: reported through `POST /outcomes` (source `api`,
+    with the recording call's request id), or known from the HR extracts (source `dataset`,
+    undated). Several may exist for one employee (still there in June, left in October): the
+    latest date wins."""
+
+    __tablename__ = "outcomes"
+
+    id: Mapped[str] = mapped_column(Uuid, primary_key=True, default=new_id)
+    id_employee: Mapped[int] = mapped_column(Integer, index=True)
+    left: Mapped[bool]
+    outcome_date: Mapped[date | None]
+    prediction_id: Mapped[str | None] = mapped_column(ForeignKey("prediction_results.id"))
+    source: Mapped[str] = mapped_column(String(16))
+    # Not a foreign key: the call's `requests` row is written just after its answer.
+    request_id: Mapped[str | None] = mapped_column(Uuid, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class Request(Base):

@@ -1,5 +1,6 @@
 """Queries and trace rows. Builds and reads rows; never commits (the writer does)."""
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -14,11 +15,13 @@ from database.models import (
     EmployeeInput,
     Feature,
     ModelVersion,
+    Outcome,
     PredictionResult,
     Request,
     new_id,
     utc_now,
 )
+from src.outcomes import OutcomeRecord
 from src.tracing import CallTrace, StoredPrediction
 
 
@@ -44,6 +47,48 @@ def add_employees(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """Bulk insert of employee rows (`id_employee`, `record`, `a_quitte_l_entreprise`)."""
     if rows:  # an empty executemany is an error
         connection.execute(insert(Employee.__table__), rows)
+
+
+def add_outcomes(session: Session, outcomes: Sequence[OutcomeRecord], request_id: str) -> list[str]:
+    """Outcomes reported by a call, inserted in one statement; returns their ids, in order."""
+    ids = [new_id() for _ in outcomes]
+    session.execute(
+        insert(Outcome.__table__),
+        [
+            {
+                "id": outcome_id,
+                "id_employee": outcome.id_employee,
+                "left": outcome.left,
+                "outcome_date": outcome.date,
+                "prediction_id": outcome.prediction_id,
+                "source": "api",
+                "request_id": request_id,
+            }
+            for outcome_id, outcome in zip(ids, outcomes, strict=True)
+        ],
+    )
+    return ids
+
+
+def add_dataset_outcomes(connection: Connection, known: dict[int, bool]) -> None:
+    """The outcomes the HR extracts know (undated), for the employees being loaded."""
+    if known:
+        rows = [
+            {"id": new_id(), "id_employee": i, "left": left, "source": "dataset"}
+            for i, left in known.items()
+        ]
+        connection.execute(insert(Outcome.__table__), rows)
+
+
+def unknown_predictions(session: Session, prediction_ids: set[str]) -> set[str]:
+    """Those of `prediction_ids` that name no stored prediction (asked 1,000 at a time)."""
+    wanted, found = sorted(prediction_ids), set()
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start : start + 1000]
+        found |= set(
+            session.scalars(select(PredictionResult.id).where(PredictionResult.id.in_(chunk)))
+        )
+    return prediction_ids - found
 
 
 @dataclass(frozen=True)
