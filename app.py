@@ -31,7 +31,7 @@ from src.api.limits import BodyLimits, ByteBudget
 from src.api.openapi import install_examples
 from src.api.rate_limits import RateLimits
 from src.api.recorder import CallRecorder
-from src.api.routes import employees, history, outcomes, predict, status
+from src.api.routes import employees, history, monitoring, outcomes, predict, status
 from src.api.routes import metrics as metrics_route
 from src.artifacts import LoadedModel, load_model
 from src.config import PROJECT_ROOT, Settings
@@ -146,6 +146,7 @@ def create_app(settings: Settings) -> FastAPI:
         employees.router,
         history.router,
         outcomes.router,
+        monitoring.router,
     )
     for router in routers:
         app.include_router(router)

@@ -91,6 +91,35 @@ def unknown_predictions(session: Session, prediction_ids: set[str]) -> set[str]:
     return prediction_ids - found
 
 
+#: The most labelled predictions a live-quality report reads (the newest).
+MAX_LABELLED = 100_000
+
+
+def labelled_predictions(
+    session: Session, since: datetime | None, until: datetime | None, source: str | None
+) -> list[tuple[float, bool]]:
+    """(probability, left) of the predictions an outcome names, made in [since, until) through
+    `source`; for a prediction named by several outcomes, the latest recorded one."""
+    query = (
+        select(PredictionResult.id, PredictionResult.probability, Outcome.left)
+        .join(Outcome, Outcome.prediction_id == PredictionResult.id)
+        .join(EmployeeInput, EmployeeInput.id == PredictionResult.input_id)
+        .join(Request, Request.id == EmployeeInput.request_id)
+        .order_by(PredictionResult.created_at.desc(), Outcome.recorded_at.desc())
+        .limit(MAX_LABELLED)
+    )
+    if since is not None:
+        query = query.where(PredictionResult.created_at >= since)
+    if until is not None:
+        query = query.where(PredictionResult.created_at < until)
+    if source is not None:
+        query = query.where(Request.source == source)
+    latest: dict[str, tuple[float, bool]] = {}
+    for prediction_id, probability, left in session.execute(query):
+        latest.setdefault(prediction_id, (probability, left))
+    return list(latest.values())
+
+
 @dataclass(frozen=True)
 class ServedModel:
     """The `model_versions` row of a model, identified by its file's sha256. Spooled traces

@@ -55,6 +55,7 @@ class RequestObserver:
         request_id, correlation = new_id(), correlation_id(scope)
         state = scope.setdefault("state", {})
         state["request_id"], state["correlation_id"] = request_id, correlation
+        service = getattr(scope["app"].state, "service", None)  # a mounted space replaces "app"
         ids = REQUEST_ID.set(request_id), CORRELATION_ID.set(correlation)
         area = self._area(scope["path"])
         in_flight = self._in_flight[area]
@@ -72,12 +73,16 @@ class RequestObserver:
 
         try:
             await self.app(scope, receive, observed_send)
+        except Exception:
+            status = status or 500  # Starlette's outermost handler answers it so
+            raise
         finally:
             in_flight.dec()
             seconds = time.perf_counter() - started
             route = _template(scope)
             self.metrics.observe_request(route, scope["method"], status, seconds)
-            self._log(scope, route, status, seconds, area)
+            version = service.model_version if service is not None else None
+            self._log(scope, route, status, seconds, area, version)
             REQUEST_ID.reset(ids[0])
             CORRELATION_ID.reset(ids[1])
 
@@ -87,7 +92,15 @@ class RequestObserver:
                 return prefix
         return "api"
 
-    def _log(self, scope: Scope, route: str, status: int, seconds: float, area: str) -> None:
+    def _log(
+        self,
+        scope: Scope,
+        route: str,
+        status: int,
+        seconds: float,
+        area: str,
+        model_version: str | None,
+    ) -> None:
         quiet = status < 400 and (
             route in _QUIET_ROUTES or (area != "api" and scope["method"] == "GET")
         )
@@ -95,7 +108,6 @@ class RequestObserver:
         if not access.isEnabledFor(level):
             return
         state = scope["state"]
-        service = getattr(scope["app"].state, "service", None)
         access.log(
             level,
             "%s %s %d %.1f ms",
@@ -109,7 +121,7 @@ class RequestObserver:
                 "status": status,
                 "latency_ms": round(seconds * 1000, 3),
                 "source": "api" if area == "api" else "ui",
-                "model_version": service.model_version if service is not None else None,
+                "model_version": model_version,
                 "client_key_hash": state.get("client_key_hash"),
             },
         )

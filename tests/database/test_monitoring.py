@@ -1,0 +1,65 @@
+"""GET /monitoring/performance on SQLite and PostgreSQL: live quality of the predictions an
+outcome names, against the training figures; "not enough data" below the minimum sample."""
+
+import numpy as np
+from fastapi.testclient import TestClient
+
+from src.artifacts import LoadedModel
+from src.monitoring.quality import MINIMUM_SAMPLE, live_quality
+from tests.database.conftest import TOKEN
+
+AUTH = {"X-API-Key": TOKEN}
+
+
+def test_with_few_outcomes_the_report_says_not_enough_data(client: TestClient) -> None:
+    report = client.get("/monitoring/performance", headers=AUTH).json()
+    assert report["status"] == "not enough data"
+    assert report["minimum"] == MINIMUM_SAMPLE
+
+
+def test_the_report_measures_the_predictions_that_outcomes_name(client: TestClient) -> None:
+    """The stored employees' own predictions, with the outcomes the extracts know posted
+    back: the model ranks its training population well, so the live ROC-AUC is high."""
+    outcomes: list[dict] = []
+    id_employee = 0
+    while len(outcomes) < 120:  # the extracts' ids have gaps
+        id_employee += 1
+        employee = client.get(f"/employees/{id_employee}", headers=AUTH)
+        if employee.status_code == 404:
+            continue
+        predicted = client.post(f"/employees/{id_employee}/predict", headers=AUTH).json()
+        outcomes.append(
+            {
+                "id_employee": id_employee,
+                "left": employee.json()["a_quitte_l_entreprise"],
+                "date": "2026-11-30",
+                "prediction_id": predicted["prediction_id"],
+            }
+        )
+    posted = client.post("/outcomes/batch", json={"outcomes": outcomes}, headers=AUTH)
+    assert posted.status_code == 201
+    report = client.get("/monitoring/performance", headers=AUTH).json()
+    assert report["status"] == "ok" and report["sample_size"] == 120
+    assert report["left"] == sum(o["left"] for o in outcomes)
+    auc = report["metrics"]["roc_auc"]
+    assert auc["value"] > 0.75
+    low, high = auc["interval_95"]
+    assert low <= auc["value"] <= high
+    assert auc["training_cv"]["mean"] > 0.8
+    assert [band["risk_level"] for band in report["calibration"]] == ["faible", "moyen", "élevé"]
+    assert sum(band["count"] for band in report["calibration"]) == 120
+    only_ui = client.get("/monitoring/performance", params={"source": "ui"}, headers=AUTH)
+    assert only_ui.json()["sample_size"] == 0  # all were made through the API
+
+
+def test_the_report_needs_both_kinds_of_outcome(shipped: LoadedModel) -> None:
+    report = live_quality([0.2] * 80, [False] * 80, shipped.metadata)
+    assert report["status"] == "not enough data"
+
+
+def test_a_useless_model_gets_an_interval_around_one_half(shipped: LoadedModel) -> None:
+    rng = np.random.default_rng(7)
+    left = rng.random(400) < 0.2
+    report = live_quality(rng.random(400).tolist(), left.tolist(), shipped.metadata)
+    low, high = report["metrics"]["roc_auc"]["interval_95"]
+    assert low < 0.5 < high
