@@ -17,6 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
+from gradio.utils import get_upload_folder
 from sqlalchemy import Engine
 
 from database.engine import engine_from_settings
@@ -44,6 +45,7 @@ from src.service import PredictionService
 from src.ui.backend import UiBackend
 from src.ui.blocks import build_ui
 from src.ui.gate import UiGate, UiLimits
+from src.ui.gate_checks import sweep_abandoned
 from src.ui.users import UiUsers
 
 logger = logging.getLogger(__name__)
@@ -113,8 +115,12 @@ def create_app(settings: Settings) -> FastAPI:
         replaying = asyncio.create_task(
             replay_until_cancelled(writer, settings.spool_retry_seconds)
         )
+        uploads = Path(get_upload_folder())  # Gradio's, shared by both spaces
+        sweeping = asyncio.create_task(_sweep_uploads_until_cancelled(uploads))
         yield
         replaying.cancel()
+        sweeping.cancel()
+        await asyncio.to_thread(sweep_abandoned, uploads, ABANDONED_UPLOAD_SECONDS)
         writer.close()
         writer.engine.dispose()
         # Scored files hold HR records: none outlives the process (Gradio's own lifespan,
@@ -164,6 +170,17 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     install_examples(app, PROJECT_ROOT / "data")
     return app
+
+
+#: How long an unfinished upload's file may sit untouched before it is deleted.
+ABANDONED_UPLOAD_SECONDS = 3600.0
+
+
+async def _sweep_uploads_until_cancelled(uploads: Path) -> None:
+    """Every ten minutes, the files of uploads cut off mid-body (Gradio keeps them)."""
+    while True:
+        await asyncio.sleep(600)
+        await asyncio.to_thread(sweep_abandoned, uploads, ABANDONED_UPLOAD_SECONDS)
 
 
 def _queue_depth(blocks: gr.Blocks) -> int | None:

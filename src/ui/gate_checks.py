@@ -4,10 +4,12 @@ event's body may name, which files a space owns, how many things one client hold
 
 import os
 import re
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -105,6 +107,23 @@ def stored_bytes(blocks: gr.Blocks) -> int:
         except OSError:
             continue
     return total
+
+
+def sweep_abandoned(upload_dir: Path, idle_s: float) -> int:
+    """Deletes what uploads cut off mid-body left: Gradio's parser writes an upload to a
+    `tmp*` file at the top of its folder and renames it when the body is complete, and keeps
+    nothing of one that never completes. A file not written to for `idle_s` is abandoned
+    (every chunk of a live upload touches it). Returns how many were deleted."""
+    deadline = time.time() - idle_s
+    deleted = 0
+    for path in upload_dir.glob("tmp*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < deadline:
+                path.unlink()
+                deleted += 1
+        except OSError:
+            continue
+    return deleted
 
 
 class ClientSlots:

@@ -2,7 +2,9 @@
 against a live server. Only the page's routes exist; bodies, uploads and events are bounded;
 a file is served only by the space that received or produced it."""
 
+import os
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -13,7 +15,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from src.ui.gate import STREAMS_PER_CLIENT
-from src.ui.gate_checks import ClientSlots, Kind, route_kind
+from src.ui.gate_checks import ClientSlots, Kind, route_kind, sweep_abandoned
 from src.ui.users import hash_password
 from tests.conftest import EMPLOYEE_1
 from tests.live_server import LiveServer, serve
@@ -270,3 +272,15 @@ def test_client_slots_are_given_back() -> None:
         assert (first, second, other) == (True, False, True)
     with slots.taken("a") as again:
         assert again
+
+
+def test_the_files_of_uploads_cut_off_mid_body_are_swept(tmp_path: Path) -> None:
+    abandoned, live_upload, kept = tmp_path / "tmpab12cd", tmp_path / "tmpef34gh", tmp_path / "x"
+    for path in (abandoned, live_upload):
+        path.write_bytes(b"part of a body")
+    (kept / "lot.csv").parent.mkdir()
+    (kept / "lot.csv").write_text("age\n41\n")
+    an_hour_ago = time.time() - 3601
+    os.utime(abandoned, (an_hour_ago, an_hour_ago))
+    assert sweep_abandoned(tmp_path, idle_s=3600) == 1
+    assert not abandoned.exists() and live_upload.exists() and (kept / "lot.csv").exists()
