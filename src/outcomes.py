@@ -4,9 +4,9 @@ live quality is measured against. The shapes a caller sends and gets back; the r
 
 import datetime as dt
 import re
-from typing import Annotated, Self
+from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from src.fields import MAX_EMPLOYEE_ID
 from src.schemas import WholeNumber
@@ -24,6 +24,13 @@ def _iso_date(value: object) -> object:
     return value
 
 
+def _possible(value: dt.date) -> dt.date:
+    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)  # a caller a zone ahead
+    if not EARLIEST <= value <= tomorrow:
+        raise ValueError(f"the date must be between {EARLIEST} and today, not {value}")
+    return value
+
+
 class OutcomeRecord(BaseModel):
     """Strict like `EmployeeRecord`: `"true"` is not a boolean, `1700000000` is not a date."""
 
@@ -36,7 +43,7 @@ class OutcomeRecord(BaseModel):
 
     id_employee: Annotated[int, WholeNumber] = Field(ge=1, le=MAX_EMPLOYEE_ID)
     left: bool = Field(description="true: the employee left; false: still in the company")
-    date: Annotated[dt.date, BeforeValidator(_iso_date)] = Field(
+    date: Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(_possible)] = Field(
         strict=False, description="when it was known: an ISO date (2026-11-30), not in the future"
     )
     prediction_id: str | None = Field(
@@ -44,13 +51,6 @@ class OutcomeRecord(BaseModel):
         pattern=PREDICTION_ID,
         description="the prediction this outcome answers, if known (must exist)",
     )
-
-    @model_validator(mode="after")
-    def _date_is_possible(self) -> Self:
-        tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)  # a timezone ahead
-        if not EARLIEST <= self.date <= tomorrow:
-            raise ValueError(f"date must be between {EARLIEST} and today, not {self.date}")
-        return self
 
 
 class OutcomeBatch(BaseModel):

@@ -124,6 +124,7 @@ class CallRecorder:
         for route in self.routes:
             match, _ = route.matches(scope)
             if match is Match.FULL:
+                scope["route"] = route  # the router sets it too; a refused call never gets there
                 return isinstance(route, AuditedRoute)
         return False
 

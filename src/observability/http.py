@@ -6,10 +6,11 @@ it is well formed (1 to 128 characters of letters, digits and `-_.:`); it goes t
 trail with the call and comes back as `X-Correlation-ID`. A malformed one is ignored, never
 stored. Both ids are set in the context variables the log lines read.
 
-Metrics use the route's template, known once the router has matched it: `scope["route"]` of
-the API's routes, or of a mounted Gradio space's routes under the space's prefix; a request no
-route takes is `unmatched`. The in-flight gauge, counted before routing, is by area (`api` or
-a space's prefix).
+Metrics use the route's template, known once the router (or, for a refused token call, the
+recorder) has matched it: `scope["route"]` of the API's routes, or of a mounted Gradio
+space's routes under the space's prefix; a request that no such route takes (an unknown
+path, the docs' assets) is `other`. The in-flight gauge, counted before routing, is by area
+(`api` or a space's prefix).
 """
 
 import logging
@@ -131,5 +132,5 @@ def _template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     if path is None:
-        return "unmatched"
+        return "other"
     return scope.get("root_path", "") + path

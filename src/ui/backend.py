@@ -255,15 +255,13 @@ class UiBackend:
                 f"réessayez dans {max(1, round(wait / 60))} min, ou utilisez l'espace RH."
             )
 
-    async def record_sign_in(self, space: str, name: str, succeeded: bool) -> None:
-        """A sign-in attempt to an HR space, in `requests` like the API's refused tokens
-        (401): under the name tried, never the password."""
+    async def record_sign_in(self, space: str, name: str, status_code: int) -> None:
+        """A sign-in attempt to an HR space, with the status Gradio answered (200, or 400 for
+        wrong credentials), under the name tried, never the password."""
         key = ui_user_key_hash(name)
         call = Call(source="ui", method="POST", route=f"{space}/login", client_key_hash=key)
-        if succeeded:
-            await self._record(call, 200, {"detail": "signed in"})
-        else:
-            await self._record(call, 401, {"detail": "invalid credentials"})
+        detail = "signed in" if status_code == 200 else "invalid credentials"
+        await self._record(call, status_code, {"detail": detail})
 
     @contextmanager
     def _read(self) -> Iterator[Session]:

@@ -59,8 +59,8 @@ UPLOADS_PER_CLIENT = 2
 FILES_PER_UPLOAD = 3
 _TOO_MANY = "trop de requêtes depuis votre adresse ; réessayez dans un moment"
 
-#: Called after each sign-in attempt: the space's prefix, the name tried, whether it worked.
-SignInAudit = Callable[[str, str, bool], Awaitable[None]]
+#: Called after each sign-in attempt: the space's prefix, the name tried, the status answered.
+SignInAudit = Callable[[str, str, int], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ class UiGate:
             if message["type"] == "http.response.start":
                 answered = message["status"]
             elif not message.get("more_body", False):  # recorded before the answer ends
-                await self.audit(prefix, name[:128], answered == 200)
+                await self.audit(prefix, name[:128], answered)
             await send(message)
 
         await self.app(scope, _replaying(body, receive), audited)

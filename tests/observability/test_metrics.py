@@ -116,3 +116,13 @@ def test_an_openmetrics_scraper_gets_openmetrics(client: TestClient) -> None:
     scraped = client.get("/metrics", headers=accept)
     assert scraped.headers["content-type"].startswith("application/openmetrics-text")
     assert scraped.text.endswith("# EOF\n")
+
+
+def test_a_refused_token_call_is_counted_under_its_route(client: TestClient) -> None:
+    before = _samples(client)
+    assert client.get("/predictions").status_code == 401  # refused before the router runs
+    after = _samples(client)
+    name, labels = "attrition_http_requests_total", {"method": "GET", "status_class": "4xx"}
+    assert _value(after, name, route="/predictions", **labels) == (
+        _value(before, name, route="/predictions", **labels) + 1
+    )
