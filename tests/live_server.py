@@ -31,7 +31,7 @@ class LiveServer:
         return f"{self.base_url}/ui/"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -48,7 +48,7 @@ def serve(
     settings = make_settings(
         directory, api_tokens=LIVE_TOKEN, database_url=database_url, **overrides
     )
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_app(settings), host="127.0.0.1", port=port, log_level="warning", **serving(settings)
     )

@@ -16,6 +16,12 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 from starlette.types import Scope
 
 
+def client_address(scope: Scope) -> str:
+    """The address a request came from, as uvicorn reports it (see FORWARDED_ALLOW_IPS)."""
+    client = scope.get("client")
+    return client[0] if client else "unknown"
+
+
 class RateLimits:
     """Built once with the app from `RATE_LIMIT_PER_TOKEN` and `RATE_LIMIT_PER_CLIENT`
     (e.g. `"1200/minute"`, several as `"50/second;1200/minute"`; empty: no limit)."""
@@ -30,8 +36,7 @@ class RateLimits:
         it would be."""
         if client_key_hash is not None:
             return self._hit(self._per_token, f"token:{client_key_hash}", 1)
-        client = scope.get("client")
-        return self.client_retry_after(client[0] if client else "unknown")
+        return self.client_retry_after(client_address(scope))
 
     def client_retry_after(self, address: str, cost: int = 1) -> int | None:
         """As `retry_after`, for `cost` units (calls, rows) taken by the client at `address`."""

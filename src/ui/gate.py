@@ -35,7 +35,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from src.api.limits import BodyLimits, ByteBudget
-from src.api.rate_limits import RateLimits
+from src.api.rate_limits import RateLimits, client_address
 from src.api.responses import send_error
 from src.ui.gate_checks import (
     ClientSlots,
@@ -134,7 +134,7 @@ class UiGate:
             await self.app(scope, receive, send)
             return
         kind = route_kind(scope["method"], scope["path"][len(space.prefix) :])
-        address = _address(scope)
+        address = client_address(scope)
         if kind is None:
             await send_error(send, 404, "not found")
         elif kind is Kind.PAGE:
@@ -256,11 +256,6 @@ class UiGate:
                 return
         await send(start)
         await send({"type": "http.response.body", "body": body})
-
-
-def _address(scope: Scope) -> str:
-    client = scope.get("client")
-    return client[0] if client else "unknown"
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:

@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,18 +18,13 @@ import httpx
 from src.config import PROJECT_ROOT
 from src.observability.logs import REQUEST_ID, log_handler
 from tests.conftest import EMPLOYEE_1, MODELS_DIR
+from tests.live_server import free_port
 
 TOKEN = "log-test-token-that-must-not-appear"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _serve_and_call(tmp_path: Path) -> tuple[list[str], httpx.Response]:
-    port = _free_port()
+    port = free_port()
     env = {
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),

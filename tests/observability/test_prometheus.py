@@ -5,7 +5,6 @@ each alert fires; the Grafana dashboard and the alerts use only metrics the app 
 import json
 import re
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from src.config import PROJECT_ROOT
 from tests.conftest import EMPLOYEE_1
-from tests.live_server import LIVE_TOKEN, LiveServer, serve
+from tests.live_server import LIVE_TOKEN, LiveServer, free_port, serve
 
 MONITORING = PROJECT_ROOT / "deploy" / "monitoring"
 DASHBOARD = MONITORING / "grafana" / "dashboards" / "attrition.json"
@@ -29,12 +28,6 @@ def _tool(name: str) -> str:
     if found is None:
         pytest.skip(f"Debian's prometheus package is not installed ({name}; .ci/run installs it)")
     return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +81,7 @@ def prometheus(live: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> It
         ],
     }
     (folder / "prometheus.yml").write_text(yaml.safe_dump(config), "utf-8")
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             binary,

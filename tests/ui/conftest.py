@@ -13,11 +13,15 @@ from tests.live_server import LiveServer, serve
 HR_USER = ("rh-test", "un mot de passe de test")
 
 
+def hr_users() -> str:
+    """`UI_USERS` with HR_USER, hashed with few iterations: fast to check in tests."""
+    name, password = HR_USER
+    return f"{name}:{hash_password(password, iterations=1_000)}"
+
+
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    name, password = HR_USER
-    entry = f"{name}:{hash_password(password, iterations=1_000)}"  # fast to check in tests
-    with serve(tmp_path_factory.mktemp("ui"), ui_users=entry) as server:
+    with serve(tmp_path_factory.mktemp("ui"), ui_users=hr_users()) as server:
         yield server
 
 

@@ -16,10 +16,9 @@ from gradio_client.exceptions import AppError
 
 from src.ui.gate import STREAMS_PER_CLIENT
 from src.ui.gate_checks import ClientSlots, Kind, route_kind, sweep_abandoned
-from src.ui.users import hash_password
 from tests.conftest import EMPLOYEE_1
 from tests.live_server import LiveServer, serve
-from tests.ui.conftest import HR_USER, join_event, write_csv
+from tests.ui.conftest import HR_USER, hr_users, join_event, write_csv
 
 
 @pytest.mark.parametrize(
@@ -58,10 +57,9 @@ def test_a_space_serves_only_the_routes_its_page_uses(
 @pytest.fixture(scope="module")
 def tight(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server with small UI limits, to reach each of them."""
-    name, password = HR_USER
     with serve(
         tmp_path_factory.mktemp("gate"),
-        ui_users=f"{name}:{hash_password(password, iterations=1_000)}",
+        ui_users=hr_users(),
         ui_max_event_bytes=64 * 1024,
         ui_max_upload_bytes=32 * 1024,
         ui_max_stored_upload_bytes=20 * 1024,
@@ -72,10 +70,9 @@ def tight(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 @pytest.fixture(scope="module")
 def counted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server that counts each visitor's events and rows, with small budgets."""
-    name, password = HR_USER
     with serve(
         tmp_path_factory.mktemp("counted"),
-        ui_users=f"{name}:{hash_password(password, iterations=1_000)}",
+        ui_users=hr_users(),
         ui_rate_limit_per_client="12/minute",
         ui_public_batch_rows="4/hour",
     ) as server:
