@@ -37,6 +37,7 @@ from src.api.routes import metrics as metrics_route
 from src.artifacts import LoadedModel, load_model
 from src.config import PROJECT_ROOT, Settings
 from src.fields import Extract
+from src.monitoring.monitor import ModelMonitor
 from src.observability.http import RequestObserver
 from src.observability.logs import configure_logging
 from src.observability.metrics import ServiceMetrics
@@ -105,6 +106,8 @@ def create_app(settings: Settings) -> FastAPI:
         fallback = settings.model_repo_id is not None and loaded.source != "hub"
         metrics.model_loaded_now(version, loaded.metadata["sha256"], loaded.source, fallback)
         metrics.watch_storage(writer.status)
+        app.state.monitor = monitor = ModelMonitor(loaded, settings)
+        metrics.watch_monitoring(lambda: monitor.latest)
         app.state.tokens = _tokens(settings)
         logger.info("model %s loaded (%s)", loaded.metadata["version"], loaded.source)
         # Everything built so far lives as long as the process: keep it out of the garbage
@@ -115,11 +118,15 @@ def create_app(settings: Settings) -> FastAPI:
         replaying = asyncio.create_task(
             replay_until_cancelled(writer, settings.spool_retry_seconds)
         )
+        monitoring = asyncio.create_task(
+            monitor.run_until_cancelled(app.state.service.read_session)
+        )
         uploads = Path(get_upload_folder())  # Gradio's, shared by both spaces
         sweeping = asyncio.create_task(_sweep_uploads_until_cancelled(uploads))
         yield
         replaying.cancel()
         sweeping.cancel()
+        monitoring.cancel()
         await asyncio.to_thread(sweep_abandoned, uploads, ABANDONED_UPLOAD_SECONDS)
         writer.close()
         writer.engine.dispose()

@@ -43,8 +43,9 @@ def engine_from_settings(settings: Settings) -> Engine:
 
 def create_database_engine(url: URL) -> Engine:
     """An engine for `url`, logged without its password."""
-    # Every trace holds four JSON documents: orjson encodes them several times faster.
-    options = {"json_serializer": _json_text}
+    # Every trace holds four JSON documents: orjson encodes them several times faster, and
+    # reads them back faster too (a drift window parses 10,000 of them).
+    options = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
     if url.get_backend_name() == "sqlite":
         connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         engine = create_engine(url, connect_args=connect_args, **options)

@@ -121,6 +121,70 @@ def labelled_predictions(
 
 
 @dataclass(frozen=True)
+class ScoredWindow:
+    """The newest scored inputs of a drift window: each employee once (an id scored again,
+    e.g. in what-if sessions, counts at its newest prediction), with its probability and the
+    sha256 of the model that gave it."""
+
+    payloads: list[dict[str, Any]]
+    probabilities: list[float]
+    model_sha256: list[str]
+    created_at: list[datetime]
+    first: datetime | None
+    last: datetime | None
+    repeats_dropped: int
+
+
+def scored_window(
+    session: Session,
+    size: int,
+    since: datetime | None,
+    until: datetime | None,
+    source: str | None,
+) -> ScoredWindow:
+    """The newest `size` predictions made in [since, until) through `source`."""
+    query = (
+        select(
+            EmployeeInput.payload,
+            EmployeeInput.id_employee,
+            PredictionResult.probability,
+            ModelVersion.sha256,
+            PredictionResult.created_at,
+        )
+        .join(EmployeeInput, EmployeeInput.id == PredictionResult.input_id)
+        .join(ModelVersion, ModelVersion.id == PredictionResult.model_version_id)
+        .order_by(PredictionResult.created_at.desc())
+        .limit(size)
+    )
+    if source is not None:
+        query = query.join(Request, Request.id == EmployeeInput.request_id).where(
+            Request.source == source
+        )
+    if since is not None:
+        query = query.where(PredictionResult.created_at >= since)
+    if until is not None:
+        query = query.where(PredictionResult.created_at < until)
+    rows = session.execute(query).all()
+    seen: set[int] = set()
+    kept = []
+    for row in rows:
+        if row.id_employee is not None:
+            if row.id_employee in seen:
+                continue
+            seen.add(row.id_employee)
+        kept.append(row)
+    return ScoredWindow(
+        payloads=[row.payload for row in kept],
+        probabilities=[row.probability for row in kept],
+        model_sha256=[row.sha256 for row in kept],
+        created_at=[row.created_at for row in kept],
+        first=rows[-1].created_at if rows else None,
+        last=rows[0].created_at if rows else None,
+        repeats_dropped=len(rows) - len(kept),
+    )
+
+
+@dataclass(frozen=True)
 class ServedModel:
     """The `model_versions` row of a model, identified by its file's sha256. Spooled traces
     carry it, so a trace is always stored with the model that made it, even when the

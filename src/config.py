@@ -109,6 +109,34 @@ class Settings(BaseSettings):
     hf_hub_offline: bool = Field(default=False, description="use the local Hub cache only")
     hf_token: SecretStr | None = Field(default=None, description="for private model repos")
 
+    monitoring_interval_seconds: float = Field(
+        default=300.0, gt=0, description="how often drift and live quality are recomputed"
+    )
+    drift_window: int = Field(
+        default=1000, ge=1, le=50_000, description="newest predictions a drift check reads"
+    )
+    drift_source: Literal["api", "ui", "all"] = Field(
+        default="api",
+        description="channel the periodic drift check watches (the public demo's traffic is "
+        "anyone's: api by default)",
+    )
+    drift_minimum_sample: int = Field(
+        default=200, ge=30, description="fewer employees in a window: 'not enough data'"
+    )
+    drift_alpha: float = Field(
+        default=0.05, gt=0, lt=1, description="a field's test, Benjamini-Hochberg adjusted"
+    )
+    drift_psi_flag: float = Field(default=0.1, ge=0, description="PSI from which a field drifted")
+    drift_psi_alert: float = Field(
+        default=0.2, ge=0, description="PSI of an important field (or of the scores) that alerts"
+    )
+    drift_share_alert: float = Field(
+        default=0.3, ge=0, le=1, description="share of drifted HR fields that alerts"
+    )
+    drift_important_inputs: int = Field(
+        default=10, ge=1, description="the model's strongest inputs whose drift alerts"
+    )
+
     @model_validator(mode="after")
     def _budget_admits_the_largest_body(self) -> Self:
         if self.max_body_bytes_in_flight < self.max_body_bytes:

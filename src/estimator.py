@@ -8,6 +8,7 @@ cross-validation, again on the training data only.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,11 +50,14 @@ class TrainedModel:
     `reference` is the mean encoded row of the training data: explanations are measured from
     it, so a contribution says how far this employee's value moves the risk away from that of
     an average employee. `base_rate` is the share of leavers the model was trained on.
+    `profile` is the training population's profile (`src.monitoring.profile`), what drift is
+    measured against; kept here so the artifact's sha256 covers it.
     """
 
     estimator: TunedThresholdClassifierCV
     reference: np.ndarray
     base_rate: float
+    profile: dict[str, Any] | None = None
 
     @property
     def threshold(self) -> float:

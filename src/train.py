@@ -6,7 +6,7 @@ Run it twice on the same data and it writes the same model (every random step is
 import argparse
 import logging
 import platform
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,9 +35,10 @@ from src.evaluation import (
     evaluate_holdout,
     slice_metrics,
 )
-from src.features import FEATURES, build_feature_frame
+from src.features import FEATURES, build_feature_frame, build_features, columns_from_frame
 from src.fields import TARGET, describe_fields
 from src.model_card import render_model_card
+from src.monitoring.profile import build_profile
 from src.prediction import Predictor, RiskLevels
 from src.preprocessing import hash_extracts, load_extracts
 
@@ -155,6 +156,15 @@ def _libraries() -> dict[str, str]:
     }
 
 
+def with_profile(model: TrainedModel, frame: pd.DataFrame, target: np.ndarray) -> TrainedModel:
+    """`model` carrying the profile of the clean records it was fitted on, its scores
+    computed as serving computes them."""
+    fields = columns_from_frame(frame)
+    inputs = build_features(fields)
+    probabilities = Predictor(model).score_features(inputs).probabilities
+    return replace(model, profile=build_profile(fields, inputs, probabilities, target))
+
+
 def train(
     data_dir: Path,
     output_dir: Path,
@@ -180,7 +190,9 @@ def train(
     if failures:
         raise ModelSelectionError("; ".join(failures))
     fit = CANDIDATES[chosen]
-    model = build_trained_model(fit, features, target, protocol.random_state)
+    model = with_profile(
+        build_trained_model(fit, features, target, protocol.random_state), frame, target
+    )
     metrics = {
         "protocol": asdict(protocol),
         "cv": summaries[chosen],

@@ -44,16 +44,44 @@ def live_quality(
         "recall": lambda t, s: recall_score(t, s >= threshold, zero_division=0),
         "precision": lambda t, s: precision_score(t, s >= threshold, zero_division=0),
     }
+    estimates = {
+        name: {**_estimate(metric, y, p), "training_cv": _training(cv.get(name))}
+        for name, metric in metrics.items()
+    }
+    alerts = quality_alerts(estimates)
     return {
-        "status": "ok",
+        "status": "alert" if alerts else "ok",
         **sample,
         "threshold": threshold,
-        "metrics": {
-            name: {**_estimate(metric, y, p), "training_cv": _training(cv.get(name))}
-            for name, metric in metrics.items()
-        },
+        "alerts": alerts,
+        "metrics": estimates,
         "calibration": _by_band(p, y, metadata["risk_levels"]),
     }
+
+
+#: Metrics whose whole interval outside the training range means the model got worse: the
+#: ranking ones when above it is impossible to reach, the Brier score (lower is better) when
+#: below it.
+_HIGHER_IS_BETTER = {"roc_auc": True, "pr_auc": True, "brier": False}
+
+
+def quality_alerts(estimates: dict[str, dict[str, Any]]) -> list[str]:
+    """One sentence per metric whose 95 % interval lies entirely on the wrong side of the
+    training cross-validation range (mean ± 2 standard deviations): not bad luck."""
+    alerts = []
+    for name, higher_is_better in _HIGHER_IS_BETTER.items():
+        interval, training = estimates[name]["interval_95"], estimates[name]["training_cv"]
+        if interval is None or training is None:
+            continue
+        low, high = training["range"]
+        if (higher_is_better and interval[1] < low) or (
+            not higher_is_better and interval[0] > high
+        ):
+            alerts.append(
+                f"{name}: live 95 % interval {interval[0]:.3f}-{interval[1]:.3f} is outside "
+                f"the training range {low:.3f}-{high:.3f}"
+            )
+    return alerts
 
 
 def _estimate(

@@ -35,6 +35,7 @@ from prometheus_client.gc_collector import GCCollector
 from prometheus_client.registry import Collector
 
 from database.writer import WriterStatus
+from src.monitoring.monitor import Snapshot
 
 #: Latency buckets, seconds: a single prediction answers in about a millisecond, a batch of
 #: 10,000 in about a second.
@@ -137,6 +138,10 @@ class ServiceMetrics:
         """The trace writer's state, read at each scrape."""
         self.registry.register(_StorageCollector(status))
 
+    def watch_monitoring(self, latest: Callable[[], Snapshot]) -> None:
+        """The latest periodic drift and live-quality reports, read at each scrape."""
+        self.registry.register(_MonitoringCollector(latest))
+
     def watch_queue(self, space: str, depth: Callable[[], int | None]) -> None:
         """A Gradio queue's waiting events, read at each scrape."""
         self.registry.register(_QueueCollector(space, depth))
@@ -219,6 +224,88 @@ class _QueueCollector(Collector):
         )
         family.add_metric([self._space], depth)
         yield family
+
+
+class _MonitoringCollector(Collector):
+    """Drift and live quality as the periodic check last computed them (`ModelMonitor`):
+    every replica reads the same database, so every replica exports the same values; take
+    `max` across replicas, not `sum`."""
+
+    def __init__(self, latest: Callable[[], Snapshot]) -> None:
+        self._latest = latest
+
+    def collect(self) -> Iterable[Metric]:
+        latest = self._latest()
+        if latest.computed_at is None:
+            return
+        yield _gauge(
+            "attrition_monitoring_last_run_timestamp_seconds",
+            "When drift and live quality were last computed (Unix time)",
+            latest.computed_at.timestamp(),
+        )
+        alert = GaugeMetricFamily(
+            "attrition_monitoring_alert",
+            "1 if the last check raised an alert, by check (drift, quality)",
+            labels=["check"],
+        )
+        for check, report in (("drift", latest.drift), ("quality", latest.quality)):
+            alert.add_metric([check], float(bool(report and report.get("alerts"))))
+        yield alert
+        yield from _drift_families(latest.drift or {})
+        yield from _quality_families(latest.quality or {})
+
+
+def _drift_families(drift: dict[str, Any]) -> Iterable[Metric]:
+    yield _gauge(
+        "attrition_drift_window_size",
+        "Employees in the last drift window (DRIFT_WINDOW, DRIFT_SOURCE)",
+        drift.get("sample_size", 0),
+    )
+    if "columns" not in drift:  # not enough data, or no training profile
+        return
+    yield _gauge(
+        "attrition_drift_fields_drifted_ratio",
+        "Share of HR fields that drifted in the last window",
+        drift["share_of_fields_drifted"],
+    )
+    psi = GaugeMetricFamily(
+        "attrition_drift_psi",
+        "Population stability index of each profiled column against training",
+        labels=["column"],
+    )
+    drifted = GaugeMetricFamily(
+        "attrition_drift_drifted", "1 if the column drifted in the last window", labels=["column"]
+    )
+    for column in drift["columns"]:
+        psi.add_metric([column["name"]], column["psi"])
+        drifted.add_metric([column["name"]], float(column["drifted"]))
+    yield psi
+    yield drifted
+    score = drift["probability"]
+    if "psi" in score:
+        yield _gauge(
+            "attrition_drift_probability_psi",
+            "PSI of the predicted probabilities against the model's training scores",
+            score["psi"],
+        )
+
+
+def _quality_families(quality: dict[str, Any]) -> Iterable[Metric]:
+    yield _gauge(
+        "attrition_live_outcomes",
+        "Predictions whose outcome is known (live quality's sample)",
+        quality.get("sample_size", 0),
+    )
+    if "metrics" not in quality:
+        return
+    family = GaugeMetricFamily(
+        "attrition_live_quality",
+        "Live quality of the predictions whose outcome is known, by metric",
+        labels=["metric"],
+    )
+    for name, estimate in quality["metrics"].items():
+        family.add_metric([name], estimate["value"])
+    yield family
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

@@ -34,6 +34,8 @@ from src.api.rate_limits import RateLimits
 from src.errors import DatabaseUnavailableError, UnknownEmployeeError
 from src.field_errors import describe_error
 from src.fields import FIELDS_BY_NAME, MAX_EMPLOYEE_ID
+from src.ids import new_id
+from src.monitoring.report import render_report
 from src.schemas import Prediction, record_from_values
 from src.service import Answer, PredictionService
 from src.tracing import Call, trace_view, ui_user_key_hash
@@ -43,11 +45,11 @@ from src.ui.batch import (
     parse_batch,
     parse_extracts,
     results_frame,
+    write_download,
     write_scored_csv,
 )
 
 HISTORY_ROWS = 100
-DOWNLOADS_KEPT_SECONDS = 3600.0
 
 
 Read = TypeVar("Read")
@@ -189,7 +191,7 @@ class UiBackend:
     def scored_results(
         self, parsed: ParsedBatch, predictions: list[Prediction]
     ) -> tuple[pd.DataFrame, Path]:
-        path = write_scored_csv(parsed, predictions, self.downloads_dir, DOWNLOADS_KEPT_SECONDS)
+        path = write_scored_csv(parsed, predictions, self.downloads_dir)
         return results_frame(parsed, predictions, self.feature_labels), path
 
     async def history(
@@ -222,6 +224,30 @@ class UiBackend:
             return trace_view(stored).model_dump(mode="json")
 
         return await self._audited(f"/rh/trace/{wanted}", user, read)
+
+    async def monitoring(
+        self,
+        window: int,
+        since: datetime | None,
+        until: datetime | None,
+        source: Literal["api", "ui"] | None,
+        user: str | None,
+    ) -> tuple[dict[str, Any], dict[str, Any], Path]:
+        """Drift of the window and live quality of the period, as `GET /monitoring/drift` and
+        `/monitoring/performance` give them, with the HTML report of both; an audited read."""
+        monitor = self._state.monitor
+
+        def read() -> tuple[dict[str, Any], dict[str, Any]]:
+            with self._read() as session:
+                drift = monitor.drift(session, window, since, until, source)
+                return drift, monitor.quality(session, since, until, source)
+
+        drift, quality = await self._audited("/rh/monitoring", user, read)
+        drift, quality = orjson.loads(orjson.dumps(drift)), orjson.loads(orjson.dumps(quality))
+        path = write_download(
+            self.downloads_dir, f"surveillance-{new_id()}.html", render_report(drift, quality)
+        )
+        return drift, quality, path
 
     async def _audited(self, route: str, user: str | None, read: Callable[[], Read]) -> Read:
         """A signed-in read, recorded as the API records its reads: who (the user's

@@ -166,22 +166,30 @@ def results_frame(
     return frame.sort_values("probabilité", ascending=False, kind="stable")
 
 
-def write_scored_csv(
-    parsed: ParsedBatch, predictions: list[Prediction], directory: Path, keep_seconds: float
-) -> Path:
-    """The uploaded rows with the answers appended, in the file's order; older downloads in
-    `directory` are removed, so the folder holds only recent results."""
+#: Downloads (scored files, reports) are kept this long, then removed by the next one.
+DOWNLOADS_KEPT_SECONDS = 3600.0
+
+
+def write_download(directory: Path, name: str, text: str) -> Path:
+    """`text` as the file `name` of the downloads folder; downloads older than an hour are
+    removed first, so the folder holds only recent ones (they hold HR records)."""
     directory.mkdir(parents=True, exist_ok=True)
     now = time.time()
-    for old in directory.glob("*.csv"):
-        if now - old.stat().st_mtime > keep_seconds:
+    for old in directory.iterdir():
+        if now - old.stat().st_mtime > DOWNLOADS_KEPT_SECONDS:
             old.unlink(missing_ok=True)
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_scored_csv(parsed: ParsedBatch, predictions: list[Prediction], directory: Path) -> Path:
+    """The uploaded rows with the answers appended, in the file's order."""
     scored = parsed.frame.assign(
         prediction=[p.prediction for p in predictions],
         probabilite=[round(p.probability, 6) for p in predictions],
         niveau_risque=[p.risk_level for p in predictions],
         prediction_id=[p.prediction_id for p in predictions],
     )
-    path = directory / f"predictions-{predictions[0].prediction_id}.csv"
-    scored.to_csv(path, index=False)
-    return path
+    name = f"predictions-{predictions[0].prediction_id}.csv"
+    return write_download(directory, name, scored.to_csv(index=False))

@@ -5,8 +5,9 @@ score an uploaded CSV, this browser session's own predictions, the model card. N
 reads a stored employee, the history or a trace, so no event of it can return them.
 
 The HR space (`/rh/`, mounted only when `UI_USERS` is set, behind Gradio's sign-in): the same,
-plus the stored employees, what-ifs on them, the full history and traces; every such read is
-recorded in `requests` with the signed-in user.
+plus the stored employees, what-ifs on them, the full history and traces, and the model's
+surveillance (drift, live quality, a report to download); every such read is recorded in
+`requests` with the signed-in user.
 
 Built (not launched) when the app is created: Gradio must be mounted before the server starts.
 The handlers reach the service through `UiBackend`, which the lifespan fills in. The events
@@ -78,6 +79,9 @@ def build_ui(backend: UiBackend, profiles: dict[str, dict[str, Any]], hr: bool) 
                 batch = components.batch_tab()
             with gr.Tab("Historique" if hr else "Mes prédictions", id="history"):
                 history = components.history_tab() if hr else components.session_tab()
+            if hr:
+                with gr.Tab("Surveillance", id="surveillance"):
+                    surveillance = components.surveillance_tab()
             with gr.Tab("Modèle", id="model"):
                 model = components.model_tab()
 
@@ -88,6 +92,7 @@ def build_ui(backend: UiBackend, profiles: dict[str, dict[str, Any]], hr: bool) 
             hr_events.wire_employee(backend, employee_parts, employee_outputs, form, tabs)
             hr_events.wire_employee_simulation(backend, simulation)
             hr_events.wire_history(backend, history)
+            hr_events.wire_surveillance(backend, surveillance)
         else:
             _wire_profile_simulation(backend, profiles, simulation)
             _wire_session(outputs[2], batch, history)

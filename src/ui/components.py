@@ -118,6 +118,41 @@ def history_tab() -> tuple:
     return [source, label, since, until], button, table, trace_id, trace_view
 
 
+def surveillance_tab() -> tuple:
+    gr.Markdown(
+        "Les salariés prédits récemment ressemblent-ils à ceux sur lesquels le modèle a appris ? "
+        "Et, pour ceux dont on connaît maintenant l'issue, le modèle voyait-il juste ? "
+        "PSI : 0,1 = écart notable, 0,2 = écart fort. Procédure : `docs/RUNBOOK.md`."
+    )
+    with gr.Row():
+        source = gr.Dropdown([ALL, "api", "ui"], value="api", label="Canal")
+        window = gr.Number(value=1000, precision=0, label="Fenêtre (prédictions, de 1 à 50 000)")
+        since = gr.DateTime(label="Depuis", include_time=True, type="timestamp", timezone="UTC")
+        until = gr.DateTime(label="Jusqu'à", include_time=True, type="timestamp", timezone="UTC")
+    button = gr.Button("Analyser", variant="primary")
+    summary = gr.Markdown()
+    psi = gr.BarPlot(
+        x="champ", y="PSI", color="état", title="Dérive par champ (PSI)", sort="-y", height=420
+    )
+    column = gr.Dropdown([], label="Champ à comparer", interactive=True)
+    distribution = gr.BarPlot(
+        x="valeur",
+        y="part",
+        color="série",
+        title="Distribution : entraînement et récent",
+        sort=None,
+        height=320,
+    )
+    days = gr.LinePlot(
+        x="jour", y="valeur", color="série", title="Probabilités prédites par jour", height=320
+    )
+    quality = gr.Dataframe(label="Qualité sur les issues connues", interactive=False)
+    export = gr.DownloadButton("Télécharger le rapport (HTML)", visible=False)
+    report = gr.State({})
+    controls = [window, since, until, source]
+    return controls, button, (summary, psi, column, days, quality, export, report), distribution
+
+
 def model_tab() -> tuple[gr.Markdown, gr.Dataframe, gr.LinePlot, gr.Dataframe]:
     overview = gr.Markdown()
     metrics = gr.Dataframe(label="Performances", interactive=False)

@@ -99,3 +99,43 @@ def wire_history(backend: UiBackend, history: tuple) -> None:
 
 def _moment(timestamp: float | None) -> datetime | None:
     return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC)
+
+
+def wire_surveillance(backend: UiBackend, surveillance: tuple) -> None:
+    controls, button, outputs, distribution = surveillance
+    summary, psi, column, days, quality, export, report = outputs
+
+    async def analyse(
+        window: float | None,
+        since: float | None,
+        until: float | None,
+        source: str,
+        request: gr.Request,
+    ) -> tuple:
+        size = int(window) if window is not None and 1 <= window <= 50_000 else None
+        if size is None:
+            raise gr.Error("La fenêtre va de 1 à 50 000 prédictions.")
+        drift, live, path = await backend.monitoring(
+            size,
+            _moment(since),
+            _moment(until),
+            None if source == ALL else source,
+            request.username,
+        )
+        labels = [row["label"] for row in drift.get("columns", [])]
+        return (
+            views.drift_summary(drift, live),
+            views.psi_frame(drift),
+            gr.Dropdown(choices=labels, value=labels[0] if labels else None),
+            views.days_frame(drift),
+            views.quality_frame(live),
+            gr.DownloadButton(value=str(path), visible=True),
+            drift,
+        )
+
+    button.click(analyse, controls, list(outputs), api_name="surveillance")
+
+    def compare(drift: dict, label: object) -> pd.DataFrame:
+        return views.distribution_frame(drift or {}, label)
+
+    column.change(compare, [report, column], distribution, api_visibility="private")

@@ -7,6 +7,7 @@ import pandas as pd
 from pydantic import BaseModel, Field, ValidationError
 
 from src.fields import FIELDS, FIELDS_BY_NAME, Kind
+from src.monitoring import report
 from src.schemas import Prediction
 
 DECISIONS = {"Part": "risque de départ", "Reste": "devrait rester"}
@@ -249,3 +250,114 @@ def session_rows(scored: object) -> list[dict[str, Any]]:
 def session_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """The newest first."""
     return pd.DataFrame(rows[::-1], columns=SESSION_COLUMNS)
+
+
+DRIFT_STATES = {True: "en dérive", False: "stable"}
+
+
+def drift_summary(drift: dict[str, Any], quality: dict[str, Any]) -> str:
+    """Markdown: the window, the drift status and the drifted fields, live quality."""
+    status = report.STATUS_FR.get(drift["status"], drift["status"])
+    window = drift.get("window", {})
+    lines = [
+        f"### Dérive : {status}",
+        f"- Fenêtre : {drift.get('sample_size', 0)} salariés (minimum "
+        f"{drift.get('minimum_sample', '—')}), prédictions du {window.get('first') or '—'} "
+        f"au {window.get('last') or '—'}",
+    ]
+    if "columns" in drift:
+        drifted = [row["label"] for row in drift["columns"] if row["drifted"]]
+        lines.append(f"- Champs en dérive : {', '.join(drifted) if drifted else 'aucun'}")
+        score = drift["probability"]
+        if "psi" in score:
+            state = DRIFT_STATES[score["drifted"]]
+            lines.append(f"- Probabilités prédites : PSI {score['psi']:.2f} ({state})")
+    if "metrics" in quality:
+        auc = quality["metrics"]["roc_auc"]
+        interval = auc["interval_95"]
+        shown = (
+            ""
+            if interval is None
+            else f" (intervalle à 95 % {interval[0]:.2f} – {interval[1]:.2f})"
+        )
+        lines.append(
+            f"- Qualité sur {quality['sample_size']} issues connues : ROC-AUC "
+            f"{auc['value']:.2f}{shown}, {'alerte' if quality['alerts'] else 'conforme'}"
+        )
+    else:
+        lines.append(
+            f"- Qualité : pas assez d'issues connues ({quality.get('sample_size', 0)} sur "
+            f"{quality.get('minimum', '—')} nécessaires)"
+        )
+    return "\n".join(lines)
+
+
+def psi_frame(drift: dict[str, Any]) -> pd.DataFrame:
+    """One bar a profiled column: its PSI and whether it drifted, strongest first."""
+    rows = [
+        {"champ": row["label"], "PSI": row["psi"], "état": DRIFT_STATES[row["drifted"]]}
+        for row in drift.get("columns", [])
+    ]
+    return pd.DataFrame(rows, columns=["champ", "PSI", "état"])
+
+
+def distribution_frame(drift: dict[str, Any], label: object) -> pd.DataFrame:
+    """The training and window shares of one column, by category or by training decile."""
+    row = next((r for r in drift.get("columns", []) if r["label"] == label), None)
+    rows: list[dict[str, Any]] = []
+    if row is not None and row["kind"] == "category":
+        for value, shares in row["shares"].items():
+            rows.append({"valeur": value, "part": shares["training"], "série": "entraînement"})
+            rows.append({"valeur": value, "part": shares["window"], "série": "récent"})
+    elif row is not None:
+        edges = row["bins"]["edges"]
+        names = _bin_names(edges)
+        for series, key in (("entraînement", "training"), ("récent", "window")):
+            for name, share in zip(names, row["bins"][key], strict=True):
+                rows.append({"valeur": name, "part": share, "série": series})
+    return pd.DataFrame(rows, columns=["valeur", "part", "série"])
+
+
+def _bin_names(edges: list[float]) -> list[str]:
+    def number(value: float) -> str:
+        return f"{value:.4g}".replace(".", ",")
+
+    names = [f"≤ {number(edges[0])}"]
+    names += [
+        f"{number(low)} – {number(high)}" for low, high in zip(edges, edges[1:], strict=False)
+    ]
+    return [*names, f"> {number(edges[-1])}"]
+
+
+def days_frame(drift: dict[str, Any]) -> pd.DataFrame:
+    """The window's probabilities day by day, for a line plot (median, 90th percentile, share
+    at risk)."""
+    rows = []
+    for day in drift.get("probability_by_day", []):
+        moment = pd.Timestamp(day["day"])
+        rows += [
+            {"jour": moment, "valeur": day["median"], "série": "médiane"},
+            {"jour": moment, "valeur": day["p90"], "série": "90e centile"},
+            {"jour": moment, "valeur": day["share_at_risk"], "série": "part à risque"},
+        ]
+    return pd.DataFrame(rows, columns=["jour", "valeur", "série"])
+
+
+def quality_frame(quality: dict[str, Any]) -> pd.DataFrame:
+    """Live quality, one metric a row, beside the training cross-validation figure."""
+    columns = ["mesure", "valeur", "intervalle à 95 %", "validation croisée", "issues connues"]
+    rows = []
+    for name, estimate in quality.get("metrics", {}).items():
+        interval, training = estimate["interval_95"], estimate["training_cv"]
+        rows.append(
+            {
+                "mesure": report.METRICS_FR.get(name, name),
+                "valeur": estimate["value"],
+                "intervalle à 95 %": "—"
+                if interval is None
+                else f"{interval[0]:.3f} – {interval[1]:.3f}",
+                "validation croisée": "—" if training is None else f"{training['mean']:.3f}",
+                "issues connues": quality["sample_size"],
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)

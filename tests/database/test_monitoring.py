@@ -63,3 +63,14 @@ def test_a_useless_model_gets_an_interval_around_one_half(shipped: LoadedModel) 
     report = live_quality(rng.random(400).tolist(), left.tolist(), shipped.metadata)
     low, high = report["metrics"]["roc_auc"]["interval_95"]
     assert low < 0.5 < high
+    assert report["status"] == "alert"  # its whole interval is below the training range
+    assert any(alert.startswith("roc_auc: live 95 % interval") for alert in report["alerts"])
+
+
+def test_a_model_as_good_as_in_training_raises_no_alert(shipped: LoadedModel) -> None:
+    rng = np.random.default_rng(8)
+    left = rng.random(600) < 0.2
+    scores = np.clip(np.where(left, 0.45, 0.12) + rng.normal(0, 0.12, 600), 0.001, 0.999)
+    report = live_quality(scores.tolist(), left.tolist(), shipped.metadata)
+    assert report["metrics"]["roc_auc"]["value"] > 0.8
+    assert report["status"] == "ok" and report["alerts"] == []

@@ -10,7 +10,7 @@ from src.features import FEATURES, build_feature_frame
 from src.fields import describe_fields
 from src.model_card import render_model_card
 from src.preprocessing import hash_extracts
-from src.train import BAR
+from src.train import BAR, with_profile
 from tests.conftest import DATA_DIR, MODELS_DIR
 
 
@@ -50,11 +50,19 @@ def test_training_again_reproduces_the_shipped_model(
     same CPU reproduces the file exactly; another one moved the threshold by 6e-16)."""
     features = build_feature_frame(clean_frame)
     target = clean_frame["a_quitte_l_entreprise"].to_numpy(dtype=int)
-    retrained = build_trained_model(fit_logistic_regression, features, target, 42)
+    retrained = with_profile(
+        build_trained_model(fit_logistic_regression, features, target, 42), clean_frame, target
+    )
     fixed = features.iloc[:25]
     assert retrained.threshold == pytest.approx(shipped.model.threshold, rel=1e-9)
     np.testing.assert_allclose(
         retrained.estimator.predict_proba(fixed),
         shipped.model.estimator.predict_proba(fixed),
+        rtol=1e-9,
+    )
+    assert retrained.profile["columns"] == shipped.model.profile["columns"]  # the data's own
+    np.testing.assert_allclose(
+        retrained.profile["probability"]["quantiles"],
+        shipped.model.profile["probability"]["quantiles"],
         rtol=1e-9,
     )

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import httpx
+import pandas as pd
 import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
@@ -32,7 +33,9 @@ def _tool(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with serve(tmp_path_factory.mktemp("prometheus-app")) as server:
+    """Drift checked every second (not every 5 minutes), so its gauges show within the test."""
+    folder = tmp_path_factory.mktemp("prometheus-app")
+    with serve(folder, monitoring_interval_seconds=1.0) as server:
         yield server
 
 
@@ -146,7 +149,7 @@ def test_prometheus_reads_the_apps_counters_after_real_predictions(
     )
     assert float(route["value"][1]) == 1
     rules = httpx.get(f"{prometheus}/api/v1/rules").json()["data"]["groups"][0]["rules"]
-    assert {rule["health"] for rule in rules} == {"ok"} and len(rules) == 6
+    assert {rule["health"] for rule in rules} == {"ok"} and len(rules) == 9
     firing = httpx.get(f"{prometheus}/api/v1/alerts").json()["data"]["alerts"]
     assert [alert for alert in firing if alert["state"] == "firing"] == []
 
@@ -162,8 +165,28 @@ def _metric_names(expr: str) -> set[str]:
     return {n for n in names if n.startswith(("attrition_", "process_")) or n == "up"}
 
 
-def test_the_dashboard_and_the_alerts_use_only_exported_metrics(live: LiveServer) -> None:
-    httpx.post(f"{live.base_url}/predict/batch", json={"employees": [EMPLOYEE_1]}, headers=AUTH)
+def test_the_dashboard_and_the_alerts_use_only_exported_metrics(
+    live: LiveServer, records: list[dict], clean_frame: pd.DataFrame
+) -> None:
+    """After enough predictions for a drift window and enough known outcomes for live
+    quality, so that their gauges exist."""
+    employees = {"employees": records[:250]}
+    batch = httpx.post(f"{live.base_url}/predict/batch", json=employees, headers=AUTH).json()
+    left = clean_frame["a_quitte_l_entreprise"]
+    outcomes = [
+        {
+            "id_employee": record["id_employee"],
+            "left": bool(left[record["id_employee"]]),
+            "date": "2026-11-30",
+            "prediction_id": prediction["prediction_id"],
+        }
+        for record, prediction in zip(records[:250], batch["predictions"], strict=True)
+    ]
+    posted = httpx.post(
+        f"{live.base_url}/outcomes/batch", json={"outcomes": outcomes}, headers=AUTH
+    )
+    assert posted.status_code == 201, posted.text
+    _until(lambda: {"attrition_drift_psi", "attrition_live_quality"} <= _exported(live))
     exported = _exported(live)
     panels = json.loads(DASHBOARD.read_text("utf-8"))["panels"]
     exprs = [target["expr"] for panel in panels for target in panel["targets"]]
@@ -173,5 +196,6 @@ def test_the_dashboard_and_the_alerts_use_only_exported_metrics(live: LiveServer
     assert len(used) >= 15
     assert used - exported == set()
     titles = " ".join(panel["title"] for panel in panels)
-    for shown in ("Traffic", "Latency", "Errors", "Prediction mix", "Risk", "Trace store", "Model"):
+    shown_panels = ("Traffic", "Latency", "Errors", "Prediction mix", "Risk", "Trace store")
+    for shown in (*shown_panels, "Model", "Drift", "Live quality"):
         assert shown in titles

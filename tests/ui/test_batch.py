@@ -2,6 +2,8 @@
 
 import csv
 import io
+import os
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +12,7 @@ import pytest
 from src.fields import Extract
 from src.schemas import MAX_BATCH_SIZE, Prediction
 from src.ui.batch import (
+    DOWNLOADS_KEPT_SECONDS,
     BatchFileError,
     parse_batch,
     parse_extracts,
@@ -115,8 +118,10 @@ def test_the_scored_csv_is_the_file_plus_the_answers_and_old_ones_are_removed(
 ) -> None:
     stale = tmp_path / "predictions-old.csv"
     stale.write_text("old")
+    an_hour_ago = time.time() - DOWNLOADS_KEPT_SECONDS - 1
+    os.utime(stale, (an_hour_ago, an_hour_ago))
     parsed = parse_batch(_csv([EMPLOYEE_1, {**EMPLOYEE_1, "age": 30}]))
-    path = write_scored_csv(parsed, [_prediction("a", 0.2), _prediction("b", 0.9)], tmp_path, 0)
+    path = write_scored_csv(parsed, [_prediction("a", 0.2), _prediction("b", 0.9)], tmp_path)
     scored = pd.read_csv(path)
     assert scored["age"].tolist() == [41, 30]
     assert scored["probabilite"].tolist() == [0.2, 0.9]

@@ -24,10 +24,16 @@ from tests.ui.conftest import HR_USER, join_event, write_csv
 
 #: Each audience's API: every event that has a name. Anything else is the page's plumbing.
 PUBLIC_ENDPOINTS = {"/predict", "/simulate", "/score_batch", "/score_extracts"}
-HR_ENDPOINTS = PUBLIC_ENDPOINTS | {"/employee", "/predict_employee", "/history", "/trace"}
+HR_ENDPOINTS = PUBLIC_ENDPOINTS | {
+    "/employee",
+    "/predict_employee",
+    "/history",
+    "/trace",
+    "/surveillance",
+}
 #: The page's own plumbing: reachable by the browser, not an API.
 PUBLIC_PLUMBING = {"fill_levers", "remember", "remember_batch", "on_load"}
-HR_PLUMBING = {"open_in_form", "fill_levers", "pick_trace", "open_trace", "on_load"}
+HR_PLUMBING = {"open_in_form", "fill_levers", "pick_trace", "open_trace", "compare", "on_load"}
 PROFILES = json.loads((DATA_DIR / "demo_profiles.json").read_text("utf-8"))["profiles"]
 
 

@@ -1,37 +1,57 @@
-"""Model monitoring (token required): how the served model does on the employees whose
-outcome is known (`POST /outcomes`)."""
+"""Model monitoring (token required): whether the employees scored lately still look like the
+training population, and how the served model does on the employees whose outcome is known
+(`POST /outcomes`)."""
 
 from typing import Annotated, Any, Literal
 
 from anyio import to_thread
 from fastapi import Query, Request
 
-from database.repository import labelled_predictions
 from src.api.deps import SessionDep
 from src.api.recorder import audited_router
 from src.api.routes.history import IsoDateTime
-from src.monitoring.quality import live_quality
+from src.monitoring.monitor import ModelMonitor
 
 router = audited_router(tags=["monitoring"])
+
+Since = Annotated[IsoDateTime | None, Query(description="predictions from, with offset")]
+Until = Annotated[IsoDateTime | None, Query(description="predictions to (exclusive)")]
+
+
+@router.get("/monitoring/drift")
+async def drift(
+    request: Request,
+    session: SessionDep,
+    window: Annotated[
+        int | None,
+        Query(ge=1, le=50_000, description="newest predictions read (default DRIFT_WINDOW)"),
+    ] = None,
+    since: Since = None,
+    until: Until = None,
+    source: Literal["api", "ui"] | None = None,
+) -> dict[str, Any]:
+    """Drift of the newest `window` predictions made in [since, until) through `source` (each
+    employee id once) against the training profile: per field and model input the PSI, a
+    two-sample test (KS for numbers, chi-square for categories, Benjamini-Hochberg adjusted)
+    and whether it drifted; the share of drifted HR fields; the drift of the predicted
+    probabilities; the alerts. "not enough data" below DRIFT_MINIMUM_SAMPLE employees."""
+    monitor: ModelMonitor = request.app.state.monitor
+    size = window or monitor.default_window
+    return await to_thread.run_sync(lambda: monitor.drift(session, size, since, until, source))
 
 
 @router.get("/monitoring/performance")
 async def performance(
     request: Request,
     session: SessionDep,
-    since: Annotated[IsoDateTime | None, Query(description="predictions from, with offset")] = None,
-    until: Annotated[IsoDateTime | None, Query(description="predictions to (exclusive)")] = None,
+    since: Since = None,
+    until: Until = None,
     source: Literal["api", "ui"] | None = None,
 ) -> dict[str, Any]:
     """Live quality of the predictions an outcome names: ROC-AUC, PR-AUC, Brier, recall and
     precision at the threshold, each with a 95 % bootstrap interval and the training
-    cross-validation figure (mean, ± 2 standard deviations), and calibration by risk level;
-    "not enough data" below 50 outcomes or with one kind of outcome only."""
-    metadata = request.app.state.model.metadata
-
-    def report() -> dict[str, Any]:  # the query and the bootstrap: off the event loop
-        pairs = labelled_predictions(session, since, until, source)
-        probabilities = [probability for probability, _ in pairs]
-        return live_quality(probabilities, [left for _, left in pairs], metadata)
-
-    return {"model_version": metadata["version"], **await to_thread.run_sync(report)}
+    cross-validation figure (mean, ± 2 standard deviations), calibration by risk level, and
+    an alert when a whole interval lies on the wrong side of the training range; "not enough
+    data" below 50 outcomes or with one kind of outcome only."""
+    monitor: ModelMonitor = request.app.state.monitor
+    return await to_thread.run_sync(lambda: monitor.quality(session, since, until, source))

@@ -15,7 +15,9 @@ router = APIRouter(tags=["status"])
 def health_report(state: State) -> dict[str, Any]:
     """`degraded` when a configured Hub model could not be used, when traces are waiting on
     local disk for the database (unreachable, or just back and catching up), or when some were
-    refused by it and set aside (until a person deals with them)."""
+    refused by it and set aside (until a person deals with them). Monitoring alerts (drift,
+    live quality) are shown but leave the status alone: a shifted population is no reason for
+    a probe to restart the service."""
     loaded: LoadedModel = state.model
     service: PredictionService = state.service
     writer = service.writer.status()
@@ -35,6 +37,7 @@ def health_report(state: State) -> dict[str, Any]:
             "refused_traces": writer.refused,
         },
         "latency": asdict(service.latency.summary()),
+        "monitoring": state.monitor.summary(),
     }
 
 
