@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Select, func, insert, select
@@ -98,26 +98,91 @@ MAX_LABELLED = 100_000
 def labelled_predictions(
     session: Session, since: datetime | None, until: datetime | None, source: str | None
 ) -> list[tuple[float, bool]]:
-    """(probability, left) of the predictions an outcome names, made in [since, until) through
-    `source`; for a prediction named by several outcomes, the latest recorded one."""
+    """(probability, left) of the predictions made in [since, until) through `source` whose
+    outcome is known: those an outcome names (for one named by several, the latest recorded),
+    then, for an employee none of whose predictions is named, the latest reported outcome
+    (`POST /outcomes` without `prediction_id`) matched to the employee's newest prediction
+    made no later than the outcome's date — what the model said before it happened. The extracts'
+    outcomes are never matched this way: they are what the model was trained on."""
     query = (
-        select(PredictionResult.id, PredictionResult.probability, Outcome.left)
+        select(
+            PredictionResult.id,
+            PredictionResult.probability,
+            Outcome.left,
+            EmployeeInput.id_employee,
+        )
         .join(Outcome, Outcome.prediction_id == PredictionResult.id)
         .join(EmployeeInput, EmployeeInput.id == PredictionResult.input_id)
-        .join(Request, Request.id == EmployeeInput.request_id)
         .order_by(PredictionResult.created_at.desc(), Outcome.recorded_at.desc())
         .limit(MAX_LABELLED)
     )
+    latest: dict[str, tuple[float, bool]] = {}
+    named_employees: set[int] = set()
+    for prediction_id, probability, left, id_employee in session.execute(
+        _made_in(query, since, until, source)
+    ):
+        latest.setdefault(prediction_id, (probability, left))
+        if id_employee is not None:
+            named_employees.add(id_employee)
+    matched = _matched_by_employee(session, since, until, source, named_employees)
+    return [*latest.values(), *matched][:MAX_LABELLED]
+
+
+def _made_in(
+    query: Select, since: datetime | None, until: datetime | None, source: str | None
+) -> Select:
     if since is not None:
         query = query.where(PredictionResult.created_at >= since)
     if until is not None:
         query = query.where(PredictionResult.created_at < until)
     if source is not None:
-        query = query.where(Request.source == source)
-    latest: dict[str, tuple[float, bool]] = {}
-    for prediction_id, probability, left in session.execute(query):
-        latest.setdefault(prediction_id, (probability, left))
-    return list(latest.values())
+        query = query.join(Request, Request.id == EmployeeInput.request_id).where(
+            Request.source == source
+        )
+    return query
+
+
+def _matched_by_employee(
+    session: Session,
+    since: datetime | None,
+    until: datetime | None,
+    source: str | None,
+    skipped: set[int],
+) -> list[tuple[float, bool]]:
+    reported = session.execute(
+        select(Outcome.id_employee, Outcome.left, Outcome.outcome_date)
+        .where(
+            Outcome.prediction_id.is_(None),
+            Outcome.source == "api",
+            Outcome.outcome_date.is_not(None),
+        )
+        .order_by(Outcome.recorded_at.desc())
+    )
+    outcomes: dict[int, tuple[bool, datetime]] = {}
+    for id_employee, left, outcome_date in reported:
+        if id_employee not in skipped:
+            day_after = datetime.combine(outcome_date + timedelta(days=1), time.min, tzinfo=UTC)
+            outcomes.setdefault(id_employee, (left, day_after))
+    matched: list[tuple[float, bool]] = []
+    wanted = sorted(outcomes)
+    for start in range(0, len(wanted), 1000):
+        query = (
+            select(
+                EmployeeInput.id_employee, PredictionResult.probability, PredictionResult.created_at
+            )
+            .join(EmployeeInput, EmployeeInput.id == PredictionResult.input_id)
+            .where(EmployeeInput.id_employee.in_(wanted[start : start + 1000]))
+            .order_by(PredictionResult.created_at.desc())
+        )
+        seen: set[int] = set()
+        for id_employee, probability, created_at in session.execute(
+            _made_in(query, since, until, source)
+        ):
+            left, day_after = outcomes[id_employee]
+            if id_employee not in seen and created_at < day_after:
+                seen.add(id_employee)
+                matched.append((probability, left))
+    return matched
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """GET /monitoring/performance on SQLite and PostgreSQL: live quality of the predictions an
 outcome names, against the training figures; "not enough data" below the minimum sample."""
 
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 from fastapi.testclient import TestClient
 
@@ -74,3 +76,35 @@ def test_a_model_as_good_as_in_training_raises_no_alert(shipped: LoadedModel) ->
     report = live_quality(scores.tolist(), left.tolist(), shipped.metadata)
     assert report["metrics"]["roc_auc"]["value"] > 0.8
     assert report["status"] == "ok" and report["alerts"] == []
+
+
+def test_an_outcome_without_prediction_id_measures_the_employees_latest_prediction(
+    client: TestClient,
+) -> None:
+    """Reported by employee only: each is matched to that employee's newest prediction made
+    no later than the outcome's date; the extracts' own outcomes are never counted."""
+    outcomes, predicted = [], {}
+    id_employee = 0
+    while len(outcomes) < 60:
+        id_employee += 1
+        employee = client.get(f"/employees/{id_employee}", headers=AUTH)
+        if employee.status_code == 404:
+            continue
+        client.post(f"/employees/{id_employee}/predict", headers=AUTH)  # older: not counted
+        predicted[id_employee] = client.post(
+            f"/employees/{id_employee}/predict", headers=AUTH
+        ).json()["probability"]
+        left = employee.json()["a_quitte_l_entreprise"]
+        outcomes.append(
+            {"id_employee": id_employee, "left": left, "date": datetime.now(UTC).date().isoformat()}
+        )
+    assert (
+        client.post("/outcomes/batch", json={"outcomes": outcomes}, headers=AUTH).status_code == 201
+    )
+    report = client.get("/monitoring/performance", headers=AUTH).json()
+    assert report["sample_size"] == 60  # one per employee, not 120, not the 1,470 of the extracts
+    assert report["left"] == sum(o["left"] for o in outcomes)
+    yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+    late = [{"id_employee": 1, "left": True, "date": yesterday}]  # before any prediction
+    client.post("/outcomes/batch", json={"outcomes": late}, headers=AUTH)
+    assert client.get("/monitoring/performance", headers=AUTH).json()["sample_size"] == 59

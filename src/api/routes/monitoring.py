@@ -48,10 +48,11 @@ async def performance(
     until: Until = None,
     source: Literal["api", "ui"] | None = None,
 ) -> dict[str, Any]:
-    """Live quality of the predictions an outcome names: ROC-AUC, PR-AUC, Brier, recall and
-    precision at the threshold, each with a 95 % bootstrap interval and the training
-    cross-validation figure (mean, ± 2 standard deviations), calibration by risk level, and
-    an alert when a whole interval lies on the wrong side of the training range; "not enough
-    data" below 50 outcomes or with one kind of outcome only."""
+    """Live quality of the predictions whose outcome is known (named by an outcome's
+    `prediction_id`, or the employee's newest prediction up to the outcome's date): ROC-AUC,
+    PR-AUC, Brier, recall and precision at the threshold, each with a 95 % bootstrap
+    interval and the training cross-validation figure (mean, ± 2 standard deviations),
+    calibration by risk level, and an alert when a whole interval lies on the wrong side of
+    the training range; "not enough data" below 50 outcomes or with one kind only."""
     monitor: ModelMonitor = request.app.state.monitor
     return await to_thread.run_sync(lambda: monitor.quality(session, since, until, source))
