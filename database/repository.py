@@ -208,7 +208,7 @@ def scored_window(
     source: str | None,
 ) -> ScoredWindow:
     """The newest `size` predictions made in [since, until) through `source`."""
-    query = (
+    query = _made_in(
         select(
             EmployeeInput.payload,
             EmployeeInput.id_employee,
@@ -217,18 +217,12 @@ def scored_window(
             PredictionResult.created_at,
         )
         .join(EmployeeInput, EmployeeInput.id == PredictionResult.input_id)
-        .join(ModelVersion, ModelVersion.id == PredictionResult.model_version_id)
-        .order_by(PredictionResult.created_at.desc())
-        .limit(size)
+        .join(ModelVersion, ModelVersion.id == PredictionResult.model_version_id),
+        since,
+        until,
+        source,
     )
-    if source is not None:
-        query = query.join(Request, Request.id == EmployeeInput.request_id).where(
-            Request.source == source
-        )
-    if since is not None:
-        query = query.where(PredictionResult.created_at >= since)
-    if until is not None:
-        query = query.where(PredictionResult.created_at < until)
+    query = query.order_by(PredictionResult.created_at.desc()).limit(size)
     rows = session.execute(query).all()
     seen: set[int] = set()
     kept = []

@@ -11,11 +11,12 @@ from typing import Any
 
 STATUS_FR = {
     "ok": "aucune dérive",
-    "warning": "dérive sur des champs secondaires",
+    "warning": "dérive sans alerte (champs peu influents, ou trop peu de champs)",
     "alert": "alerte",
     "not enough data": "pas assez de données",
     "no training profile": "modèle sans profil d'entraînement",
 }
+SOURCE_FR = {"api": "API", "ui": "interface", "all": "tous"}
 METRICS_FR = {
     "roc_auc": "ROC-AUC",
     "pr_auc": "PR-AUC",
@@ -120,16 +121,27 @@ def quality_section(quality: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def french_time(value: datetime | str | None) -> str:
+    """A report's timestamp (a datetime, or ISO text once through JSON) as HR reads it."""
+    if value is None:
+        return "—"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%d/%m/%Y %H:%M UTC")
+
+
 def render_report(drift: dict[str, Any], quality: dict[str, Any]) -> str:
     """The page: period, model, drift and live quality."""
     window = drift.get("window", {})
-    period = f"du {window.get('first') or '—'} au {window.get('last') or '—'}"
-    made = datetime.now(UTC).isoformat(timespec="seconds")
+    period = f"du {french_time(window.get('first'))} au {french_time(window.get('last'))}"
+    made = french_time(datetime.now(UTC))
+    source = window.get("source", "all")
     return (
         '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
         f"<title>Rapport de surveillance du modèle</title><style>{_STYLE}</style></head><body>"
         "<h1>Rapport de surveillance du modèle d'attrition</h1>"
         f"<p>Modèle {escape(str(drift.get('model_version', '—')))} ; prédictions {escape(period)} "
-        f"(canal : {escape(str(window.get('source', 'tous')))}) ; rapport établi le {made}.</p>"
+        f"(canal : {escape(SOURCE_FR.get(source, str(source)))}) ; rapport établi le {made}.</p>"
         f"{drift_section(drift)}{quality_section(quality)}</body></html>"
     )

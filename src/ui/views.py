@@ -262,8 +262,8 @@ def drift_summary(drift: dict[str, Any], quality: dict[str, Any]) -> str:
     lines = [
         f"### Dérive : {status}",
         f"- Fenêtre : {drift.get('sample_size', 0)} salariés (minimum "
-        f"{drift.get('minimum_sample', '—')}), prédictions du {window.get('first') or '—'} "
-        f"au {window.get('last') or '—'}",
+        f"{drift.get('minimum_sample', '—')}), prédictions du "
+        f"{report.french_time(window.get('first'))} au {report.french_time(window.get('last'))}",
     ]
     if "columns" in drift:
         drifted = [row["label"] for row in drift["columns"] if row["drifted"]]

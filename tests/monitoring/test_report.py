@@ -21,7 +21,11 @@ def reports(
     probabilities = [s.probability for s in predictor.predict(window)]
     profile, features = shipped.model.profile, shipped.metadata["features"]
     drift = drift_report(profile, features, window, probabilities, DriftThresholds())
-    drift["window"] = {"first": "2026-12-01T08:00:00+00:00", "last": "2026-12-02T09:00:00+00:00"}
+    drift["window"] = {
+        "first": "2026-12-01T08:00:00+00:00",
+        "last": "2026-12-02T09:00:00+00:00",
+        "source": "api",
+    }
     drift["probability_by_day"] = [
         {"day": "2026-12-01", "count": 400, "median": 0.2, "p90": 0.6, "share_at_risk": 0.3}
     ]
@@ -39,6 +43,12 @@ def test_the_report_is_a_french_page_with_every_column(reports: tuple) -> None:
     assert "<tr class='drift'><td>Heures supplémentaires</td>" in page
     assert page.count("<tr") == 1 + len(drift["columns"]) + 2 + 1 + len(quality["metrics"])
     assert "Intervalle à 95 %" in page and "ROC-AUC" in page and "2026-12-01" in page
+
+
+def test_the_report_names_its_period_and_channel_in_french(reports: tuple) -> None:
+    page = render_report(*reports)
+    assert "du 01/12/2026 08:00 UTC au 02/12/2026 09:00 UTC" in page
+    assert "(canal : API)" in page and "all" not in page.split("<h2")[0]
 
 
 def test_without_enough_data_the_report_says_so(shipped: LoadedModel) -> None:
