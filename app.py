@@ -32,17 +32,17 @@ from src.api.limits import BodyLimits, ByteBudget
 from src.api.openapi import install_examples
 from src.api.rate_limits import RateLimits
 from src.api.recorder import CallRecorder
-from src.api.routes import employees, history, monitoring, outcomes, predict, status
+from src.api.routes import employees, history, models, monitoring, outcomes, predict, status
 from src.api.routes import metrics as metrics_route
-from src.artifacts import LoadedModel, load_model
+from src.artifacts import load_model
 from src.config import PROJECT_ROOT, Settings
 from src.fields import Extract
+from src.lifecycle.switch import ModelSwitch
 from src.monitoring.monitor import ModelMonitor
 from src.observability.http import RequestObserver
 from src.observability.logs import configure_logging
 from src.observability.metrics import ServiceMetrics
-from src.prediction import Predictor
-from src.service import PredictionService
+from src.service import PredictionService, Serving
 from src.ui.backend import UiBackend
 from src.ui.blocks import build_ui
 from src.ui.gate import UiGate, UiLimits
@@ -82,12 +82,11 @@ def _prepare_database(engine: Engine) -> None:
         logger.info("no HR extracts in %s: no employees loaded", data)
 
 
-def _writer(settings: Settings, loaded: LoadedModel) -> TraceWriter:
+def _writer(settings: Settings, model: ServedModel) -> TraceWriter:
     """The trace writer, connected if the database answers; if not, the service starts
     anyway (degraded, traces spooled) and prepares the database when it comes back."""
     engine = engine_from_settings(settings)
     spool = TraceSpool(settings.spool_dir or default_spool_dir(engine.url))
-    model = ServedModel.from_metadata(loaded.metadata, loaded.source)
     writer = TraceWriter(engine, model, spool, prepare=_prepare_database)
     writer.connect()
     return writer
@@ -99,16 +98,18 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = load_model(settings)
-        writer = _writer(settings, loaded)
-        app.state.model = loaded
-        version = loaded.metadata["version"]
-        app.state.service = PredictionService(Predictor(loaded.model), version, writer, metrics)
+        serving = Serving.of(loaded)
+        writer = _writer(settings, serving.model)
+        version = serving.version
+        app.state.service = service = PredictionService(serving, writer, metrics)
         fallback = settings.model_repo_id is not None and loaded.source != "hub"
         metrics.model_loaded_now(version, loaded.metadata["sha256"], loaded.source, fallback)
         metrics.watch_storage(writer.status)
-        app.state.monitor = monitor = ModelMonitor(loaded, settings)
+        app.state.monitor = monitor = ModelMonitor(lambda: service.serving.loaded, settings)
         metrics.watch_monitoring(lambda: monitor.latest)
         app.state.tokens = _tokens(settings)
+        app.state.admin_tokens = [token.encode("utf-8") for token in settings.admin_token_list()]
+        app.state.switch = switch = ModelSwitch(service, metrics, settings.model_sync_seconds)
         logger.info("model %s loaded (%s)", loaded.metadata["version"], loaded.source)
         # Everything built so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise walk the libraries' and the model's objects
@@ -121,12 +122,16 @@ def create_app(settings: Settings) -> FastAPI:
         monitoring = asyncio.create_task(
             monitor.run_until_cancelled(app.state.service.read_session)
         )
+        following = asyncio.create_task(switch.run_until_cancelled())
         uploads = Path(get_upload_folder())  # Gradio's, shared by both spaces
         sweeping = asyncio.create_task(_sweep_uploads_until_cancelled(uploads))
         yield
-        replaying.cancel()
-        sweeping.cancel()
-        monitoring.cancel()
+        tasks = (replaying, sweeping, monitoring, following)
+        for task in tasks:
+            task.cancel()
+        # A task's pass in a worker thread runs to its end (a thread cannot be stopped): wait
+        # for it, so that no session is left open on the database about to be closed.
+        await asyncio.wait(tasks, timeout=settings.shutdown_timeout_seconds)
         await asyncio.to_thread(sweep_abandoned, uploads, ABANDONED_UPLOAD_SECONDS)
         writer.close()
         writer.engine.dispose()
@@ -160,6 +165,8 @@ def create_app(settings: Settings) -> FastAPI:
         history.router,
         outcomes.router,
         monitoring.router,
+        models.router,
+        models.admin_router,
     )
     for router in routers:
         app.include_router(router)

@@ -23,15 +23,14 @@ from sqlalchemy import Connection, make_url, text
 from database.bulk import commit_rows
 from database.engine import create_database_engine, resolve_database_url
 from database.migrate import upgrade
-from database.repository import ServedModel, trace_rows
+from database.repository import trace_rows
 from database.spool import TraceSpool
 from database.writer import TraceWriter
 from src.artifacts import load_local
 from src.config import Settings
 from src.ids import new_id
-from src.prediction import Predictor
 from src.schemas import EmployeeRecord
-from src.service import PredictionService
+from src.service import PredictionService, Serving
 from src.tracing import Call, CallTrace, answered_trace
 from tests.conftest import EMPLOYEE_1
 
@@ -96,11 +95,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"database: {make_url(database_url).render_as_string(hide_password=True)}")
     engine = create_database_engine(resolve_database_url(database_url))
     upgrade(engine)
-    loaded = load_local(Settings(_env_file=None).models_dir)
-    model = ServedModel.from_metadata(loaded.metadata, "local")
-    writer = TraceWriter(engine, model, TraceSpool(scratch / "spool"))
+    serving = Serving.of(load_local(Settings(_env_file=None).models_dir))
+    writer = TraceWriter(engine, serving.model, TraceSpool(scratch / "spool"))
     writer.connect()
-    service = PredictionService(Predictor(loaded.model), loaded.metadata["version"], writer)
+    service = PredictionService(serving, writer)
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         timings = _measure(connection, service, args.rounds, args.repeats)

@@ -71,7 +71,29 @@ class ModelVersion(Base):
     trained_at: Mapped[datetime]
     threshold: Mapped[float] = mapped_column(Float)
     metrics: Mapped[dict[str, Any]]
-    first_served_at: Mapped[datetime] = mapped_column(default=utc_now)
+    first_served_at: Mapped[datetime | None] = mapped_column(default=utc_now)
+    # The registry (`src.lifecycle.registry`): a model trained here or loaded at start-up.
+    status: Mapped[str | None] = mapped_column(String(16))  # champion, challenger, refused, retired
+    location: Mapped[str | None] = mapped_column(String(1024))  # the folder of its three files
+    mlflow_run_id: Mapped[str | None] = mapped_column(String(64))
+    registered_at: Mapped[datetime | None]
+    decision: Mapped[
+        dict[str, Any] | None
+    ]  # the comparison with the champion it was trained against
+
+
+class ModelActivation(Base):
+    """A switch of the serving model (`POST /models/{version}/activate`); the newest one names
+    the model every replica serves."""
+
+    __tablename__ = "model_activations"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    model_version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    previous_version_id: Mapped[int | None] = mapped_column(ForeignKey("model_versions.id"))
+    activated_at: Mapped[datetime] = mapped_column(default=utc_now)
+    activated_by: Mapped[str | None] = mapped_column(String(64))  # the admin key's hash
+    request_id: Mapped[str | None] = mapped_column(Uuid)
 
 
 class Employee(Base):

@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, insert, select
+from sqlalchemy import Connection, Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from database.bulk import TableRows
@@ -272,12 +272,23 @@ class ServedModel:
         return cls(**{**stored, "trained_at": datetime.fromisoformat(stored["trained_at"])})
 
 
-def add_model_version(connection: Connection, model: ServedModel) -> int:
-    """The id of the model's row, added the first time it is seen."""
-    found = connection.scalar(select(ModelVersion.id).where(ModelVersion.sha256 == model.sha256))
+def add_model_version(connection: Connection, model: ServedModel, serves: bool = True) -> int:
+    """The id of the model's row, added the first time it is seen; a model that `serves` and
+    was registered before gets its first serving time now."""
+    found = connection.execute(
+        select(ModelVersion.id, ModelVersion.first_served_at).where(
+            ModelVersion.sha256 == model.sha256
+        )
+    ).first()
     if found is not None:
-        return found
-    row = {**asdict(model), "first_served_at": utc_now()}
+        if serves and found.first_served_at is None:
+            connection.execute(
+                update(ModelVersion)
+                .where(ModelVersion.id == found.id)
+                .values(first_served_at=utc_now())
+            )
+        return found.id
+    row = {**asdict(model), "first_served_at": utc_now() if serves else None}
     return connection.scalar(insert(ModelVersion).values(row).returning(ModelVersion.id))
 
 

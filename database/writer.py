@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from anyio import to_thread
@@ -73,6 +74,7 @@ class TraceWriter:
         self.model = model
         self.spool = spool
         self.model_version_id: int | None = None
+        self._other_models: dict[str, int] = {}
         self._prepare = prepare
         self._reachable = False
         self._was_down = False  # to log the outage once, and the return once
@@ -90,7 +92,7 @@ class TraceWriter:
         with self._lock:
             return self._connect()
 
-    def write(self, traces: list[CallTrace]) -> Outcomes:
+    def write(self, traces: list[CallTrace], model: ServedModel | None = None) -> Outcomes:
         """Each trace whole or not at all, in the database or (while it is unreachable) in the
         spool; returns, per trace, the error that kept it out, or None.
 
@@ -98,9 +100,12 @@ class TraceWriter:
         written again on its own: one bad trace fails only its own caller. Once a write has
         failed for a lost connection, later groups go straight to the spool until the replay
         finds the database again: a down server can take seconds to refuse each connection.
+
+        `model` made the group's predictions (default: the one served at start-up); after a
+        switch of model, groups of both may be in flight, and each is stored with its own.
         """
         with self._lock:
-            return self._write(traces)
+            return self._write(traces, model or self.model)
 
     def replay(self) -> int:
         """Writes every spooled group, oldest first; returns how many traces were stored.
@@ -173,21 +178,32 @@ class TraceWriter:
         self._reachable, self._was_down = True, False
         return True
 
-    def _write(self, traces: list[CallTrace]) -> Outcomes:
+    def _write(self, traces: list[CallTrace], model: ServedModel) -> Outcomes:
+        again = partial(self._write, model=model)
         if self.ready:
             try:
-                self._insert(traces, self.model_version_id)
+                self._insert(traces, self._model_version_id_of(model))
                 return [None] * len(traces)
             except UNREACHABLE as err:
                 self._reachable, self._was_down = False, True
                 logger.warning("database unreachable, spooling traces to disk: %s", err)
             except Exception as err:  # any refusal of a trace: isolate it (see _one_by_one)
-                return _one_by_one(traces, err, self._write)
+                return _one_by_one(traces, err, again)
         try:
-            self.spool.keep(SpooledGroup(traces, self.model))
+            self.spool.keep(SpooledGroup(traces, model))
         except (TypeError, ValueError) as err:  # a value the spool's JSON cannot hold
-            return _one_by_one(traces, err, self._write)
+            return _one_by_one(traces, err, again)
         return [None] * len(traces)
+
+    def _model_version_id_of(self, model: ServedModel) -> int:
+        """The row of `model`: the start-up model's is known; another (after a switch) is
+        looked up once, and added if it is new."""
+        if model.sha256 == self.model.sha256:
+            return self.model_version_id
+        if model.sha256 not in self._other_models:
+            with self.engine.begin() as connection:
+                self._other_models[model.sha256] = add_model_version(connection, model)
+        return self._other_models[model.sha256]
 
     def _insert(self, traces: list[CallTrace], model_version_id: int) -> None:
         """The hot path: one transaction, one round trip on PostgreSQL (`commit_rows`)."""

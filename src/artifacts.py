@@ -39,10 +39,18 @@ class LoadedModel:
     metadata: dict[str, Any]
     source: str = "local"
     fallback_reason: str | None = None
+    location: Path | None = None  # the folder of its three files
 
 
 def sha256_bytes(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+def model_bytes(model: TrainedModel) -> bytes:
+    """The model file's content (its sha256 names the model)."""
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer)
+    return buffer.getvalue()
 
 
 def write_artifacts(
@@ -50,9 +58,7 @@ def write_artifacts(
 ) -> dict[str, Any]:
     """Write the three files; returns the metadata as written (with file name and sha256)."""
     directory.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    joblib.dump(model, buffer)
-    content = buffer.getvalue()
+    content = model_bytes(model)
     (directory / MODEL_FILE).write_bytes(content)
     written = {**metadata, "model_file": MODEL_FILE, "sha256": sha256_bytes(content)}
     text = json.dumps(written, indent=2, ensure_ascii=False) + "\n"
@@ -120,7 +126,7 @@ def load_local(directory: Path) -> LoadedModel:
     metadata = read_metadata(directory)
     model = load_verified(directory / metadata["model_file"], metadata["sha256"])
     check_compatible(model, metadata)
-    return LoadedModel(model, metadata)
+    return LoadedModel(model, metadata, location=directory.resolve())
 
 
 def fetch_from_hub(settings: Settings) -> LoadedModel:
@@ -145,7 +151,8 @@ def fetch_from_hub(settings: Settings) -> LoadedModel:
             )
         )
 
-    metadata = json.loads(download(settings.metadata_filename).read_text(encoding="utf-8"))
+    metadata_path = download(settings.metadata_filename)
+    metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
     expected = settings.model_sha256 or metadata["sha256"]
     if expected != metadata["sha256"]:
         raise ArtifactIntegrityError(
@@ -153,7 +160,7 @@ def fetch_from_hub(settings: Settings) -> LoadedModel:
         )
     model = load_verified(download(settings.model_filename), expected)
     check_compatible(model, metadata)
-    return LoadedModel(model, metadata, source="hub")
+    return LoadedModel(model, metadata, source="hub", location=metadata_path.parent)
 
 
 def load_model(settings: Settings) -> LoadedModel:

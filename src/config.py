@@ -28,6 +28,31 @@ class Settings(BaseSettings):
         default=None, description="if set, GET /metrics wants it as a bearer token"
     )
 
+    mlflow_tracking_uri: str | None = Field(
+        default=None,
+        description="where training runs are recorded (an MLflow server); unset -> a SQLite "
+        "store in MLFLOW_DIR",
+    )
+    mlflow_dir: Path = Field(
+        default=PROJECT_ROOT / "mlruns", description="the local MLflow store: runs and artifacts"
+    )
+
+    model_store_dir: Path = Field(
+        default=PROJECT_ROOT / "model_store",
+        description="where registered models' files are kept, one folder per version (shared "
+        "by the replicas: a volume)",
+    )
+    model_sync_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="how often a replica checks the registry for the model it should serve",
+    )
+    admin_tokens: SecretStr | None = Field(
+        default=None,
+        description="comma-separated bearer tokens of the admin routes (activate a model, start "
+        "a training); unset -> those routes refuse every caller",
+    )
+
     database_url: SecretStr | None = Field(
         default=None, description="PostgreSQL URL; unset -> SQLite file in the temp directory"
     )
@@ -156,8 +181,24 @@ class Settings(BaseSettings):
         parse_many(value)  # ValueError for a spelling `limits` cannot read
         return value
 
+    @model_validator(mode="after")
+    def _admin_tokens_are_not_api_tokens(self) -> Self:
+        if set(self.admin_token_list()) & set(self.token_list()):
+            raise ValueError(
+                "ADMIN_TOKENS must differ from API_TOKENS: an admin token switches models"
+            )
+        return self
+
+    def admin_token_list(self) -> list[str]:
+        """The configured admin tokens, blanks dropped."""
+        return _listed(self.admin_tokens)
+
     def token_list(self) -> list[str]:
         """The configured API tokens, blanks dropped."""
-        if self.api_tokens is None:
-            return []
-        return [t.strip() for t in self.api_tokens.get_secret_value().split(",") if t.strip()]
+        return _listed(self.api_tokens)
+
+
+def _listed(tokens: SecretStr | None) -> list[str]:
+    if tokens is None:
+        return []
+    return [t.strip() for t in tokens.get_secret_value().split(",") if t.strip()]

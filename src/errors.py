@@ -29,3 +29,12 @@ class UnknownPredictionError(LookupError):
 class DatabaseUnavailableError(ConnectionError):
     """A read needs the database and it is unreachable, or not ready yet (the service started
     without it); predictions do not need it (their traces are spooled meanwhile)."""
+
+
+class UnknownModelError(LookupError):
+    """No registered model has this version."""
+
+
+class ModelActivationError(RuntimeError):
+    """A registered model that cannot be switched to: it serves already, or its files are not
+    here."""

@@ -8,6 +8,7 @@ cross-validation, again on the training data only.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from sklearn.model_selection import (
 )
 from sklearn.pipeline import Pipeline
 
+from src.errors import ModelSelectionError
 from src.scaling import build_encoder
 
 INNER_FOLDS = 5
@@ -88,17 +90,21 @@ def calibrate_and_threshold(
 
 
 def fit_logistic_regression(
-    features: pd.DataFrame, target: np.ndarray, random_state: int
+    features: pd.DataFrame, target: np.ndarray, random_state: int, C: float | None = None
 ) -> TunedThresholdClassifierCV:
-    """Class-weighted logistic regression; C chosen by log-loss on inner folds."""
+    """Class-weighted logistic regression; C chosen by log-loss on inner folds, unless given
+    (a champion's recipe is refitted with the C it was shipped with)."""
     pipeline = _pipeline(LogisticRegression(class_weight="balanced", max_iter=1000))
-    search = GridSearchCV(
-        pipeline,
-        {"classifier__C": list(C_GRID)},
-        cv=_folds(random_state),
-        scoring="neg_log_loss",
-    ).fit(features, target)
-    pipeline.set_params(**search.best_params_)
+    if C is None:
+        search = GridSearchCV(
+            pipeline,
+            {"classifier__C": list(C_GRID)},
+            cv=_folds(random_state),
+            scoring="neg_log_loss",
+        ).fit(features, target)
+        pipeline.set_params(**search.best_params_)
+    else:
+        pipeline.set_params(classifier__C=C)
     return calibrate_and_threshold(pipeline, features, target, random_state)
 
 
@@ -137,6 +143,17 @@ CANDIDATES: dict[str, Fit] = {
     "dummy": fit_dummy,
 }
 LINEAR_CANDIDATES = frozenset({"logistic_regression"})
+
+
+def recipe_of(estimator: dict[str, Any]) -> Fit:
+    """The recipe a shipped model was made with (its metadata's `estimator`), hyper-parameters
+    fixed at the values it was shipped with, to be refitted on other folds."""
+    family = estimator["family"]
+    if family == "logistic_regression":
+        return partial(fit_logistic_regression, C=float(estimator["C"]))
+    if family in CANDIDATES:
+        return CANDIDATES[family]
+    raise ModelSelectionError(f"the champion's recipe {family!r} is not in this code")
 
 
 def fitted_pipeline(estimator: TunedThresholdClassifierCV) -> Pipeline:

@@ -4,6 +4,7 @@ Each outer training fold fits the candidate from scratch (tuning, calibration an
 happen inside it), so the test fold is never seen before it is scored.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,16 @@ from sklearn.model_selection import RepeatedStratifiedKFold, train_test_split
 
 from src.estimator import Fit, decision_threshold
 
-METRICS = ("roc_auc", "pr_auc", "f1", "recall", "precision", "brier")
+METRICS = (
+    "roc_auc",
+    "pr_auc",
+    "f1",
+    "recall",
+    "precision",
+    "brier",
+    "false_positive_rate",
+    "selection_rate",
+)
 
 
 @dataclass(frozen=True)
@@ -57,12 +67,17 @@ class CrossValidation:
 
 
 def score(target: np.ndarray, probabilities: np.ndarray, decisions: np.ndarray) -> dict[str, float]:
-    """The reported metrics; F1, recall and precision are those of the leavers."""
+    """The reported metrics; F1, recall and precision are those of the leavers, the false
+    positive rate that of the stayers (flagged though they stayed), the selection rate the
+    share of everyone flagged."""
+    stayed = target == 0
     metrics = {
         "f1": f1_score(target, decisions, zero_division=0.0),
         "recall": recall_score(target, decisions, zero_division=0.0),
         "precision": precision_score(target, decisions, zero_division=0.0),
         "brier": brier_score_loss(target, probabilities),
+        "false_positive_rate": decisions[stayed].mean() if stayed.any() else 0.0,
+        "selection_rate": decisions.mean() if len(decisions) else 0.0,
     }
     if len(np.unique(target)) == 2:
         metrics["roc_auc"] = roc_auc_score(target, probabilities)
@@ -85,19 +100,29 @@ def _fit_and_score(
 
 
 def cross_validate(
-    fit: Fit, features: pd.DataFrame, target: np.ndarray, protocol: Protocol, n_jobs: int = 1
+    fit: Fit,
+    features: pd.DataFrame,
+    target: np.ndarray,
+    protocol: Protocol,
+    n_jobs: int = 1,
+    on_fold: Callable[[], None] | None = None,
 ) -> CrossValidation:
-    """Score `fit` on every outer fold; results do not depend on `n_jobs`."""
+    """Score `fit` on every outer fold; results do not depend on `n_jobs`. `on_fold` is
+    called as each fold is done (a training run's progress)."""
     splitter = RepeatedStratifiedKFold(
         n_splits=protocol.n_splits,
         n_repeats=protocol.n_repeats,
         random_state=protocol.random_state,
     )
     splits = list(splitter.split(features, target))
-    results = Parallel(n_jobs=n_jobs)(
+    results = []
+    for result in Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_and_score)(fit, features, target, train, test, protocol.random_state)
         for train, test in splits
-    )
+    ):
+        results.append(result)
+        if on_fold is not None:
+            on_fold()
     folds, repeats = [], []
     for start in range(0, len(splits), protocol.n_splits):
         probabilities = np.empty(len(target))

@@ -9,6 +9,8 @@ _METRIC_NAMES = {
     "recall": "Recall (leavers)",
     "precision": "Precision (leavers)",
     "brier": "Brier score",
+    "false_positive_rate": "False positive rate (stayers flagged)",
+    "selection_rate": "Share of staff flagged",
     "threshold": "Decision threshold",
 }
 
@@ -52,10 +54,13 @@ def _slices(slices: dict[str, dict[str, dict[str, float]]]) -> str:
                     auc,
                     f"{m['recall']:.2f}",
                     f"{m['precision']:.2f}",
+                    f"{m['false_positive_rate']:.2f}",
+                    f"{m['selection_rate']:.2f}",
                     f"{m['brier']:.3f}",
                 ]
             )
-    header = ["group", "value", "n", "left", "ROC-AUC", "recall", "precision", "Brier"]
+    header = ["group", "value", "n", "left", "ROC-AUC", "recall", "precision", "FPR", "flagged"]
+    header.append("Brier")
     return _table(header, rows)
 
 
@@ -86,6 +91,58 @@ def _importance(features: list[dict[str, Any]]) -> str:
     return _table(["feature", "meaning", "mean |contribution| (logit)"], body)
 
 
+def _lifecycle(lifecycle: dict[str, Any] | None) -> str:
+    """Where the version comes from and how it fared against the champion."""
+    if not lifecycle:
+        return "No record of a previous version."
+    previous = lifecycle["previous_version"]
+    if lifecycle["change"] == "none":
+        previous = f"{previous}, whose very file this retrain reproduced"
+    lines = [
+        f"Version computed from {previous or 'none (first model)'} ({lifecycle['change']} "
+        f"change); MLflow run `{lifecycle['mlflow_run_id'] or 'not tracked'}`."
+    ]
+    comparison = lifecycle["comparison"]
+    if comparison is None:
+        return lines[0]
+    rows = [
+        [
+            _METRIC_NAMES[t["metric"]],
+            f"{t['champion_mean']:.4f}",
+            f"{t['challenger_mean']:.4f}",
+            f"{t['advantage']:+.4f}",
+            f"{t['p_value']:.3f}",
+            f"{t['lower_bound']:+.4f}",
+            f"−{t['margin']}",
+            "**worse**" if t["worse"] else "not worse",
+        ]
+        for t in comparison["metrics"]
+    ]
+    header = ["metric", "champion", "this model", "advantage", "p", "95 % bound", "margin", ""]
+    worse = [r for r in comparison["slices"] if r["worse"]]
+    slices = (
+        "; ".join(
+            f"{r['metric']} of {r['group']}={r['value']} {r['champion']:.2f} → "
+            f"{r['challenger']:.2f}"
+            for r in worse
+        )
+        or "none"
+    )
+    policy = comparison["policy"]
+    lines += [
+        "",
+        f"Against the champion {comparison['champion']}, both recipes cross-validated on the "
+        f"same {comparison['folds']} folds (paired differences, Nadeau–Bengio corrected "
+        "t-test; the advantage is positive when this model is better, Brier included):",
+        "",
+        _table(header, rows),
+        "",
+        f"Groups whose recall fell or false positive rate rose by more than "
+        f"{policy['slice_tolerance']}: {slices}. Decision: **{comparison['decision']}**.",
+    ]
+    return "\n".join(lines)
+
+
 def render_model_card(metadata: dict[str, Any]) -> str:
     """The card's Markdown; every number comes from `metadata`."""
     metrics, data = metadata["metrics"], metadata["training_data"]
@@ -113,6 +170,9 @@ Repeated stratified {protocol["n_splits"]}-fold cross-validation, {protocol["n_r
 `random_state={protocol["random_state"]}`, over all employees. Inside each training fold: C is
 tuned, probabilities are Platt-calibrated on out-of-fold scores and the threshold is chosen; the
 test fold is only scored. The final model repeats the same steps on all data.
+
+## Version
+{_lifecycle(metadata.get("lifecycle"))}
 
 ## Metrics (cross-validated, mean ± std over {len(metrics["cv_folds"])} folds)
 {_table(["metric", "value"], _cv_rows(metrics["cv"]))}

@@ -54,11 +54,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     # HfApi reads HF_TOKEN from the environment; the token never passes through this code.
     commit = publish(HfApi(), args.models_dir, args.repo_id)
+    metadata = load_local(args.models_dir).metadata
+    comparison = (metadata.get("lifecycle") or {}).get("comparison") or {}
     logger.info(
-        "published to %s; pin it with:\n  MODEL_REPO_ID=%s\n  MODEL_REVISION=%s",
+        "published %s to %s (against the champion: %s); pin it with:\n"
+        "  MODEL_REPO_ID=%s\n  MODEL_REVISION=%s\n  MODEL_SHA256=%s",
+        metadata["version"],
         args.repo_id,
+        comparison.get("decision", "no champion"),
         args.repo_id,
         commit,
+        metadata["sha256"],
     )
     return 0
 

@@ -20,8 +20,9 @@ from anyio import to_thread
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from database.repository import get_employee
+from database.repository import ServedModel, get_employee
 from database.writer import UNREACHABLE, TraceWriter
+from src.artifacts import LoadedModel
 from src.errors import DatabaseUnavailableError, UnknownEmployeeError
 from src.features import build_features, columns_from_records
 from src.grouping_queue import GroupingQueue
@@ -61,6 +62,30 @@ class _Job:
 class _Scored:
     answer: Answer
     trace: Callable[[], CallTrace]  # built on the writing thread, off the scoring path
+    model: ServedModel
+
+
+#: A trace to write: the model that made its predictions (None: no prediction) and its builder.
+_Pending = tuple[ServedModel | None, Callable[[], CallTrace]]
+
+
+@dataclass(frozen=True)
+class Serving:
+    """The model that answers, whole: its files, the compiled predictor and its
+    `model_versions` identity. Swapped as one object, so a group is scored by one model."""
+
+    loaded: LoadedModel
+    predictor: Predictor
+    model: ServedModel
+
+    @classmethod
+    def of(cls, loaded: LoadedModel) -> "Serving":
+        served = ServedModel.from_metadata(loaded.metadata, loaded.source)
+        return cls(loaded, Predictor(loaded.model), served)
+
+    @property
+    def version(self) -> str:
+        return self.model.version
 
 
 class PredictionService:
@@ -68,18 +93,26 @@ class PredictionService:
 
     def __init__(
         self,
-        predictor: Predictor,
-        model_version: str,
+        serving: Serving,
         writer: TraceWriter,
         metrics: ServiceMetrics | None = None,
     ) -> None:
-        self.predictor = predictor
-        self.model_version = model_version
+        self.serving = serving
         self.writer = writer
         self.metrics = metrics or ServiceMetrics()
         self.latency = LatencyWindow()
         self._scoring: GroupingQueue[_Job, _Scored] = GroupingQueue(self._handle)
-        self._writing: GroupingQueue[Callable[[], CallTrace], None] = GroupingQueue(self._write)
+        self._writing: GroupingQueue[_Pending, None] = GroupingQueue(self._write)
+
+    @property
+    def model_version(self) -> str:
+        return self.serving.version
+
+    def swap(self, serving: Serving) -> Serving:
+        """Serve `serving` from the next scoring group on; returns the one it replaces. A
+        group already being scored finishes with the old model, and its traces name it."""
+        previous, self.serving = self.serving, serving
+        return previous
 
     async def predict_one(self, record: BaseModel, call: Call) -> Answer:
         """One employee, scored and traced together with concurrent requests."""
@@ -120,7 +153,7 @@ class PredictionService:
         """A call that produced no prediction (rejected, a read, or failed): its request and
         response, written with the traces of concurrent calls."""
         trace = unanswered_trace(call, status_code, response_sha256, content)
-        await self._writing.submit(lambda: trace)
+        await self._writing.submit((None, lambda: trace))
 
     def predict_untraced(self, records: Sequence[BaseModel]) -> list[Prediction]:
         """Scores without a trace: for examples in the docs, never for an answer to a caller."""
@@ -131,12 +164,13 @@ class PredictionService:
         self, records: Sequence[BaseModel]
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The bodies and the engineered feature rows a traced call would store, unstored."""
-        bodies, columns = self._score([record.model_dump() for record in records])
+        bodies, columns = self._score(self.serving, [record.model_dump() for record in records])
         return bodies, _feature_rows(columns)
 
     async def _traced(self, job: _Job) -> Answer:
         scored = await self._scoring.submit(job)
-        await self._writing.submit(scored.trace)  # answered only once committed (or spooled)
+        # answered only once committed (or spooled), with the model that scored it
+        await self._writing.submit((scored.model, scored.trace))
         job.call.mark_traced()
         self.metrics.observe_answers(job.call.source, scored.answer.bodies, job.batch)
         self.latency.add(job.call.elapsed_ms())
@@ -144,8 +178,9 @@ class PredictionService:
 
     def _handle(self, jobs: Sequence[_Job]) -> list[_Scored]:
         started = time.perf_counter()
+        serving = self.serving  # read once: the whole group is scored by one model
         payloads = [record.model_dump() for job in jobs for record in job.records]
-        bodies, columns = self._score(payloads)
+        bodies, columns = self._score(serving, payloads)
         self.metrics.observe_group("scoring", len(jobs), time.perf_counter() - started)
         results, start = [], 0
         for job in jobs:
@@ -154,34 +189,49 @@ class PredictionService:
             content = orjson.dumps({"predictions": part} if job.batch else part[0])
             sliced = {name: values[start:end] for name, values in columns.items()}
             trace = partial(_prediction_trace, job, payloads[start:end], sliced, part, content)
-            results.append(_Scored(Answer(part, content), trace))
+            results.append(_Scored(Answer(part, content), trace, serving.model))
             start = end
         return results
 
-    def _write(self, builders: Sequence[Callable[[], CallTrace]]) -> list[Exception | None]:
+    def _write(self, pending: Sequence[_Pending]) -> list[Exception | None]:
         started = time.perf_counter()
-        outcomes = self.writer.write([build() for build in builders])
-        self.metrics.observe_group("writing", len(builders), time.perf_counter() - started)
+        outcomes: list[Exception | None] = [None] * len(pending)
+        # One transaction per model: a single one but for the groups around a switch. A trace
+        # with no prediction names no model, and joins the first group.
+        first = next((model for model, _ in pending if model is not None), None)
+        by_model: dict[str | None, tuple[ServedModel | None, list[int]]] = {}
+        for index, (model, _) in enumerate(pending):
+            model = model or first
+            by_model.setdefault(model and model.sha256, (model, []))[1].append(index)
+        for model, indexes in by_model.values():
+            written = self.writer.write([pending[i][1]() for i in indexes], model)
+            for index, outcome in zip(indexes, written, strict=True):
+                outcomes[index] = outcome
+        self.metrics.observe_group("writing", len(pending), time.perf_counter() - started)
         failed = sum(outcome is not None for outcome in outcomes)
         if failed:
             self.metrics.write_errors.inc(failed)
         return outcomes
 
-    def _score(self, payloads: list[dict[str, Any]]) -> tuple[list[dict], dict[str, np.ndarray]]:
+    @staticmethod
+    def _score(
+        serving: Serving, payloads: list[dict[str, Any]]
+    ) -> tuple[list[dict], dict[str, np.ndarray]]:
         columns = build_features(columns_from_records(payloads))
-        scorings = self.predictor.predict_features(columns)
-        return [self._body(scoring) for scoring in scorings], columns
+        scorings = serving.predictor.predict_features(columns)
+        return [_body(serving, scoring) for scoring in scorings], columns
 
-    def _body(self, scoring: Scoring) -> dict[str, Any]:
-        return prediction_body(
-            new_id(),
-            scoring.label,
-            scoring.probability,
-            self.predictor.threshold,
-            scoring.risk_level,
-            self.model_version,
-            [{"feature": name, "contribution": value} for name, value in scoring.contributions],
-        )
+
+def _body(serving: Serving, scoring: Scoring) -> dict[str, Any]:
+    return prediction_body(
+        new_id(),
+        scoring.label,
+        scoring.probability,
+        serving.predictor.threshold,
+        scoring.risk_level,
+        serving.version,
+        [{"feature": name, "contribution": value} for name, value in scoring.contributions],
+    )
 
 
 def _prediction_trace(

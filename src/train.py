@@ -6,7 +6,8 @@ Run it twice on the same data and it writes the same model (every random step is
 import argparse
 import logging
 import platform
-from dataclasses import asdict, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,20 @@ import numpy as np
 import pandas as pd
 import scipy
 import sklearn
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from src.artifacts import write_artifacts
+from database import registry
+from database.engine import engine_from_settings
+from database.migrate import upgrade
+from src.artifacts import (
+    METADATA_FILE,
+    model_bytes,
+    read_metadata,
+    sha256_bytes,
+    write_artifacts,
+)
+from src.config import Settings
 from src.errors import ModelSelectionError
 from src.estimator import (
     CANDIDATES,
@@ -25,6 +38,7 @@ from src.estimator import (
     TrainedModel,
     build_trained_model,
     fitted_pipeline,
+    recipe_of,
 )
 from src.evaluation import (
     CrossValidation,
@@ -37,6 +51,10 @@ from src.evaluation import (
 )
 from src.features import FEATURES, build_feature_frame, build_features, columns_from_frame
 from src.fields import TARGET, describe_fields
+from src.lifecycle.comparison import compare
+from src.lifecycle.store import status_of, store_and_register
+from src.lifecycle.tracking import TrackedRun, tracking_store
+from src.lifecycle.versioning import change_kind, latest, next_version
 from src.model_card import render_model_card
 from src.monitoring.profile import build_profile
 from src.prediction import Predictor, RiskLevels
@@ -125,18 +143,24 @@ def _risk_cutoffs(levels: RiskLevels) -> dict[str, list[float]]:
     }
 
 
+def groups_of(frame: pd.DataFrame) -> pd.DataFrame:
+    """The groups whose metrics are reported, and that a challenger must not treat worse."""
+    return pd.DataFrame(
+        {
+            "genre": frame["genre"],
+            "age_band": age_band(frame["age"]),
+            "departement": frame["departement"],
+            "statut_marital": frame["statut_marital"],
+        }
+    )
+
+
 def _out_of_fold_views(
     model: TrainedModel, frame: pd.DataFrame, target: np.ndarray, cv: CrossValidation
 ) -> dict[str, Any]:
     """Calibration, risk bands and per-group metrics, all on answers of models that never saw
     the employee."""
-    groups = pd.DataFrame(
-        {
-            "genre": frame["genre"],
-            "age_band": age_band(frame["age"]),
-            "departement": frame["departement"],
-        }
-    )
+    groups = groups_of(frame)
     levels = RiskLevels.derive(model.base_rate, model.threshold)
     return {
         "calibration": calibration_table(target, cv, CALIBRATION_EDGES),
@@ -165,49 +189,102 @@ def with_profile(model: TrainedModel, frame: pd.DataFrame, target: np.ndarray) -
     return replace(model, profile=build_profile(fields, inputs, probabilities, target))
 
 
+#: A training's progress: (steps done, steps in all, what it is doing).
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Clean records with their outcome, where they came from and the hash that names them."""
+
+    frame: pd.DataFrame
+    sha256: str
+    source: str
+
+    @classmethod
+    def from_extracts(cls, data_dir: Path) -> "TrainingData":
+        return cls(load_extracts(data_dir), hash_extracts(data_dir), "extracts")
+
+
+class _Steps:
+    """Counts outer folds and fits done, for `Progress`."""
+
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.done, self.total, self._progress = 0, total, progress
+        self.stage = "starting"
+
+    def __call__(self) -> None:
+        self.done += 1
+        if self._progress is not None:
+            self._progress(self.done, self.total, self.stage)
+
+
 def train(
-    data_dir: Path,
+    data: TrainingData,
     output_dir: Path,
-    version: str,
     protocol: Protocol,
     candidates: tuple[str, ...] = tuple(CANDIDATES),
     n_jobs: int = 1,
+    champion: dict[str, Any] | None = None,
+    run: TrackedRun | None = None,
+    progress: Progress | None = None,
+    after: str | None = None,
 ) -> dict[str, Any]:
-    """Evaluate, select, fit and write the artifacts; returns the metadata written.
+    """Evaluate, select, compare with `champion` (its metadata), fit and write the artifacts;
+    returns the metadata written. The version follows `after` (the newest registered version),
+    else the champion's (`src.lifecycle.versioning`).
 
     Raises ModelSelectionError when no candidate may be shipped or the chosen one misses the bar.
     """
-    frame = load_extracts(data_dir)
+    frame = data.frame
     features = build_feature_frame(frame)
     target = frame[TARGET.name].to_numpy(dtype=int)
+    folds = protocol.n_splits * protocol.n_repeats
+    steps = _Steps((len(candidates) + (champion is not None)) * folds + 2, progress)
     evaluations = {}
     for name in candidates:
         logger.info("cross-validating %s", name)
-        evaluations[name] = cross_validate(CANDIDATES[name], features, target, protocol, n_jobs)
+        steps.stage = f"cross-validating {name}"
+        evaluations[name] = cross_validate(
+            CANDIDATES[name], features, target, protocol, n_jobs, steps
+        )
     summaries = {name: cv.summary() for name, cv in evaluations.items()}
     chosen = select_candidate(summaries)
     failures = check_bar(summaries[chosen])
     if failures:
         raise ModelSelectionError("; ".join(failures))
+    comparison = None
+    if champion is not None:
+        logger.info("cross-validating the champion %s on the same folds", champion["version"])
+        steps.stage = f"cross-validating the champion {champion['version']}"
+        recipe = recipe_of(champion["estimator"])
+        champion_cv = cross_validate(recipe, features, target, protocol, n_jobs, steps)
+        comparison = compare(champion_cv, evaluations[chosen], groups_of(frame), target, protocol)
+        comparison = {"champion": champion["version"], **comparison}
     fit = CANDIDATES[chosen]
+    steps.stage = "holdout"
+    holdout = evaluate_holdout(fit, features, target, protocol)
+    steps()
+    steps.stage = "fitting the model on all the data"
     model = with_profile(
         build_trained_model(fit, features, target, protocol.random_state), frame, target
     )
+    steps()
     metrics = {
         "protocol": asdict(protocol),
         "cv": summaries[chosen],
         "cv_folds": evaluations[chosen].folds,
-        "holdout": evaluate_holdout(fit, features, target, protocol),
+        "holdout": holdout,
         "candidates": summaries,
         "bar": BAR,
         **_out_of_fold_views(model, frame, target, evaluations[chosen]),
     }
     metadata = {
         "name": "technova-attrition",
-        "version": version,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "training_data": {
-            "sha256": hash_extracts(data_dir),
+            "source": data.source,
+            "sha256": data.sha256,
             "n_employees": int(len(target)),
             "n_leavers": int(target.sum()),
         },
@@ -225,14 +302,67 @@ def train(
         "features": _feature_rows(model, features),
         "metrics": metrics,
     }
-    return write_artifacts(model, metadata, render_model_card(metadata), output_dir)
+    if champion is None:
+        change, version = "major", next_version(None, "major")
+    elif sha256_bytes(model_bytes(model)) == champion["sha256"]:
+        change, version = "none", champion["version"]  # the champion's very file, again
+    else:
+        change = change_kind(champion, metadata)
+        version = next_version(after or champion["version"], change)
+    metadata = {
+        "name": metadata.pop("name"),
+        "version": version,
+        **metadata,
+        "lifecycle": {
+            "previous_version": champion and champion["version"],
+            "change": change,
+            "mlflow_run_id": run and run.run_id,
+            "comparison": comparison,
+        },
+    }
+    written = write_artifacts(model, metadata, render_model_card(metadata), output_dir)
+    if run is not None:
+        run.record(written, output_dir, comparison)
+    return written
+
+
+def registry_state(engine: Engine) -> tuple[str | None, Path | None]:
+    """The newest registered version (the one to bump) and the champion's folder."""
+    with Session(engine) as session:
+        rows = registry.versions(session)
+    champion = next((row for row in rows if row.status == "champion" and row.location), None)
+    return latest([row.version for row in rows]), champion and Path(champion.location)
+
+
+def _champion(path: Path | None) -> dict[str, Any] | None:
+    """The champion's metadata, when there is one to compare with."""
+    if path is None or not (path / METADATA_FILE).is_file():
+        return None
+    return read_metadata(path)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=Path("data"))
     parser.add_argument("--output-dir", type=Path, default=Path("models"))
-    parser.add_argument("--version", default="1.0.0", help="model version written to metadata")
+    parser.add_argument(
+        "--champion",
+        type=Path,
+        default=Path("models"),
+        help="the model to beat (its folder); its version is the one bumped",
+    )
+    parser.add_argument("--no-champion", action="store_true", help="first model: version 1.0.0")
+    parser.add_argument(
+        "--only-if-data-changed",
+        action="store_true",
+        help="train nothing when the data hash is the champion's (the scheduled retraining)",
+    )
+    parser.add_argument(
+        "--register",
+        action="store_true",
+        help="against the registry's champion (DATABASE_URL), then into the model store "
+        "(MODEL_STORE_DIR) and the registry, as a challenger or refused",
+    )
     parser.add_argument("--n-repeats", type=int, default=Protocol.n_repeats)
     parser.add_argument(
         "--candidates", nargs="+", choices=list(CANDIDATES), default=list(CANDIDATES)
@@ -240,22 +370,47 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-jobs", type=int, default=1, help="outer folds fitted in parallel")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = Settings()
+    champion = None if args.no_champion else _champion(args.champion)
+    after, engine = None, None
+    if args.register:
+        engine = engine_from_settings(settings)
+        upgrade(engine)
+        after, registered_champion = registry_state(engine)
+        champion = champion if registered_champion is None else _champion(registered_champion)
+    data = TrainingData.from_extracts(args.data_dir)
+    if (
+        args.only_if_data_changed
+        and champion
+        and champion["training_data"]["sha256"] == data.sha256
+    ):
+        logger.info("data unchanged since the champion %s: nothing trained", champion["version"])
+        return 0
+    store = tracking_store(settings.mlflow_tracking_uri, settings.mlflow_dir)
     try:
-        metadata = train(
-            args.data_dir,
-            args.output_dir,
-            args.version,
-            Protocol(n_repeats=args.n_repeats),
-            tuple(args.candidates),
-            args.n_jobs,
-        )
+        with TrackedRun(store, "training", {"data_sha256": data.sha256}) as run:
+            metadata = train(
+                data,
+                args.output_dir,
+                Protocol(n_repeats=args.n_repeats),
+                tuple(args.candidates),
+                args.n_jobs,
+                champion,
+                run,
+                after=after,
+            )
     except ModelSelectionError as err:
         logger.error("no model written: %s", err)
         return 1
+    if engine is not None:
+        folder = store_and_register(engine, settings.model_store_dir, args.output_dir)
+        engine.dispose()
+        logger.info("registered %s (%s) in %s", metadata["version"], status_of(metadata), folder)
     cv = metadata["metrics"]["cv"]
     logger.info(
-        "wrote %s: %s, CV ROC-AUC %.3f ± %.3f, PR-AUC %.3f ± %.3f, Brier %.3f, threshold %.3f",
+        "wrote %s %s: %s, CV ROC-AUC %.3f ± %.3f, PR-AUC %.3f ± %.3f, Brier %.3f, threshold %.3f",
         args.output_dir,
+        metadata["version"],
         metadata["estimator"]["family"],
         cv["roc_auc"]["mean"],
         cv["roc_auc"]["std"],
@@ -264,6 +419,11 @@ def main(argv: list[str] | None = None) -> int:
         cv["brier"]["mean"],
         metadata["threshold"],
     )
+    comparison = metadata["lifecycle"]["comparison"]
+    if comparison is not None:
+        logger.info("against the champion %s: %s", comparison["champion"], comparison["decision"])
+        for reason in comparison["reasons"]:
+            logger.info("  %s", reason)
     return 0
 
 

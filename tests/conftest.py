@@ -29,6 +29,8 @@ def make_settings(database_dir: Path, **overrides: Any) -> Settings:
         "models_dir": MODELS_DIR,
         "database_url": f"sqlite:///{database_dir / 'trace.db'}",
         "spool_dir": database_dir / "spool",
+        "model_store_dir": database_dir / "model_store",
+        "mlflow_dir": database_dir / "mlruns",
         "rate_limit_per_token": None,
         "rate_limit_per_client": None,
         "ui_rate_limit_per_client": None,

@@ -14,6 +14,13 @@ def test_the_documented_env_example_gives_the_defaults() -> None:
     assert settings.model_repo_id is None and settings.hf_cache_dir is None
     assert settings.database_url is None and settings.token_list() == []
     assert (settings.port, settings.max_body_bytes) == (7860, 16 * 1024 * 1024)
+    assert settings.admin_token_list() == [] and settings.mlflow_tracking_uri is None
+    assert settings.model_store_dir.name == "model_store" and settings.model_sync_seconds == 30
+
+
+def test_an_admin_token_cannot_also_be_an_api_token() -> None:
+    with pytest.raises(ValueError, match="ADMIN_TOKENS must differ from API_TOKENS"):
+        Settings(_env_file=None, api_tokens="shared, client", admin_tokens="shared")
 
 
 def test_tokens_are_split_on_commas_for_rotation(monkeypatch: pytest.MonkeyPatch) -> None:

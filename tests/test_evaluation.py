@@ -70,8 +70,27 @@ def test_summary_reports_mean_and_std_of_every_metric(
     features: pd.DataFrame, target: np.ndarray
 ) -> None:
     summary = cross_validate(fit_dummy, features, target, SMALL).summary()
-    assert set(summary) == {"roc_auc", "pr_auc", "f1", "recall", "precision", "brier", "threshold"}
+    assert set(summary) == {
+        "roc_auc",
+        "pr_auc",
+        "f1",
+        "recall",
+        "precision",
+        "brier",
+        "false_positive_rate",
+        "selection_rate",
+        "threshold",
+    }
     assert summary["roc_auc"] == {"mean": 0.5, "std": 0.0}
+    # the dummy flags no one (threshold 0.5 above its constant score)
+    assert summary["false_positive_rate"] == summary["selection_rate"] == {"mean": 0.0, "std": 0.0}
+
+
+def test_false_positive_and_selection_rates_count_the_flagged() -> None:
+    target = np.array([1, 1, 0, 0, 0, 0])
+    decisions = np.array([True, False, True, False, False, False])
+    metrics = score(target, np.where(decisions, 0.9, 0.1), decisions)
+    assert metrics["false_positive_rate"] == 0.25 and metrics["selection_rate"] == 2 / 6
 
 
 def test_holdout_scores_a_fifth_of_the_employees(
@@ -89,6 +108,8 @@ def test_score_of_perfect_answers() -> None:
         "recall": 1.0,
         "precision": 1.0,
         "brier": 0.0,
+        "false_positive_rate": 0.0,
+        "selection_rate": 0.5,
         "roc_auc": 1.0,
         "pr_auc": 1.0,
     }

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from src.artifacts import LoadedModel
 from src.errors import ArtifactIntegrityError
 from src.publish import main, publish
 from tests.conftest import MODELS_DIR
@@ -50,10 +51,14 @@ def test_publish_refuses_a_corrupted_artifact(tmp_path: Path) -> None:
     assert hub.calls == []
 
 
-def test_publish_cli_prints_the_revision_to_pin(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+def test_publish_cli_prints_the_version_decision_and_pins(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, shipped: LoadedModel
 ) -> None:
     monkeypatch.setattr("src.publish.HfApi", FakeHub)
     caplog.set_level("INFO")
     assert main(["--repo-id", "futurisys/attrition", "--models-dir", str(MODELS_DIR)]) == 0
     assert "MODEL_REVISION=0123456789abcdef0123456789abcdef01234567" in caplog.text
+    assert f"MODEL_SHA256={shipped.metadata['sha256']}" in caplog.text
+    decision = shipped.metadata["lifecycle"]["comparison"]["decision"]
+    assert f"published {shipped.metadata['version']} to futurisys/attrition" in caplog.text
+    assert f"(against the champion: {decision})" in caplog.text

@@ -7,7 +7,15 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from src.errors import DatabaseUnavailableError, UnknownEmployeeError, UnknownPredictionError
+from src.errors import (
+    ArtifactCompatibilityError,
+    ArtifactIntegrityError,
+    DatabaseUnavailableError,
+    ModelActivationError,
+    UnknownEmployeeError,
+    UnknownModelError,
+    UnknownPredictionError,
+)
 from src.field_errors import describe_error
 from src.schemas import MAX_BATCH_SIZE
 
@@ -44,6 +52,11 @@ async def _not_found(_: Request, exc: LookupError) -> JSONResponse:
     return JSONResponse(status_code=status.HTTP_404_NOT_FOUND, content={"detail": str(exc)})
 
 
+async def _conflict(_: Request, exc: Exception) -> JSONResponse:
+    """A model that cannot be activated: serving already, files missing or failing a check."""
+    return JSONResponse(status_code=status.HTTP_409_CONFLICT, content={"detail": str(exc)})
+
+
 async def _database_unavailable(_: Request, exc: DatabaseUnavailableError) -> JSONResponse:
     """A read needs the database; predictions do not (their traces are spooled meanwhile)."""
     logger.warning("database unavailable for a read: %s", exc.__cause__ or exc)
@@ -58,6 +71,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(UnknownEmployeeError, _not_found)
     app.add_exception_handler(UnknownPredictionError, _not_found)
+    app.add_exception_handler(UnknownModelError, _not_found)
+    for refused in (ModelActivationError, ArtifactIntegrityError, ArtifactCompatibilityError):
+        app.add_exception_handler(refused, _conflict)
     app.add_exception_handler(DatabaseUnavailableError, _database_unavailable)
     app.add_exception_handler(Exception, _server_error)
 

@@ -42,13 +42,19 @@ class AuditedRoute(APIRoute):
     """A token route whose every call is recorded (see the module's docstring)."""
 
 
-def audited_router(tags: list[str], errors: tuple[int, ...] = ()) -> APIRouter:
-    """A router of token routes: the token checked first, every call recorded, and the errors
-    every such route can answer (401, 413, 422, 429, 500, 503) plus `errors` documented."""
-    codes = sorted({401, 413, 422, 429, 500, 503, *errors})
+class AdminRoute(AuditedRoute):
+    """An audited route that wants an admin token (`ADMIN_TOKENS`), not an API token: it
+    changes what the service does for everyone (the model that answers, a training)."""
+
+
+def audited_router(tags: list[str], errors: tuple[int, ...] = (), admin: bool = False) -> APIRouter:
+    """A router of token routes: the token (an admin token if `admin`) checked first, every
+    call recorded, and the errors every such route can answer (401, 413, 422, 429, 500, 503;
+    403 for an admin route) plus `errors` documented."""
+    codes = sorted({401, 413, 422, 429, 500, 503, *((403,) if admin else ()), *errors})
     return APIRouter(
         tags=tags,
-        route_class=AuditedRoute,
+        route_class=AdminRoute if admin else AuditedRoute,
         dependencies=[Depends(require_token)],
         responses={code: DOCUMENTED_ERRORS[code] for code in codes},
     )
@@ -64,7 +70,8 @@ class CallRecorder:
         self.rate_limits = rate_limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self._is_audited(scope):
+        route = self._audited_route(scope) if scope["type"] == "http" else None
+        if route is None:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
@@ -96,12 +103,17 @@ class CallRecorder:
                     kept.extend(chunk)
             await send(message)
 
-        hashed = authenticate(scope, scope["app"].state.tokens)
+        app_state = scope["app"].state
+        admin = isinstance(route, AdminRoute)
+        hashed = authenticate(scope, app_state.admin_tokens if admin else app_state.tokens)
         retry_after = self.rate_limits.retry_after(scope, hashed)
         try:
             if retry_after is not None:
                 detail = "too many requests: retry after the number of seconds in Retry-After"
                 await send_error(recording_send, 429, detail, {"Retry-After": str(retry_after)})
+            elif hashed is None and admin and authenticate(scope, app_state.tokens):
+                detail = "this route needs an admin token (ADMIN_TOKENS), not an API token"
+                await send_error(recording_send, 403, detail)
             elif hashed is None:
                 await send_error(recording_send, 401, UNAUTHORIZED, {"WWW-Authenticate": "Bearer"})
             else:
@@ -118,15 +130,15 @@ class CallRecorder:
         status_code = status_code or CLIENT_CLOSED  # gone before anything was answered
         await _record(scope, replace(call, client_key_hash=hashed), status_code, digest, kept)
 
-    def _is_audited(self, scope: Scope) -> bool:
-        """Whether the route this request goes to is audited: the first route that fully
+    def _audited_route(self, scope: Scope) -> AuditedRoute | None:
+        """The route this request goes to if it is audited: the first route that fully
         matches, as the router itself will find it."""
         for route in self.routes:
             match, _ = route.matches(scope)
             if match is Match.FULL:
                 scope["route"] = route  # the router sets it too; a refused call never gets there
-                return isinstance(route, AuditedRoute)
-        return False
+                return route if isinstance(route, AuditedRoute) else None
+        return None
 
 
 async def _record(

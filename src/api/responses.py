@@ -62,7 +62,11 @@ _RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"ty
 DOCUMENTED_ERRORS: dict[int, dict[str, Any]] = {
     400: _documented("the body cannot be read (not UTF-8 text)"),
     401: _documented("missing or invalid token"),
+    403: _documented("a valid API token, but the route needs an admin token (ADMIN_TOKENS)"),
     404: _documented("unknown id"),
+    409: _documented(
+        "the model cannot be activated: serving already, or its files are missing or fail a check"
+    ),
     413: _documented("body or batch too large"),
     422: _documented("invalid field: each error names it and what is allowed", ValidationErrorBody),
     429: {**_documented("too many requests for this token or client"), "headers": _RETRY_AFTER},

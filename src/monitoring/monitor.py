@@ -51,10 +51,11 @@ def thresholds_from(settings: Settings) -> DriftThresholds:
 
 
 class ModelMonitor:
-    """Built once per process with the model it watches."""
+    """Built once per process; `serving` gives the model in service at the time of each check
+    (it changes when another model is activated)."""
 
-    def __init__(self, loaded: LoadedModel, settings: Settings) -> None:
-        self._loaded = loaded
+    def __init__(self, serving: Callable[[], LoadedModel], settings: Settings) -> None:
+        self._serving = serving
         self.thresholds = thresholds_from(settings)
         self.default_window = settings.drift_window
         self.default_source = None if settings.drift_source == "all" else settings.drift_source
@@ -70,10 +71,11 @@ class ModelMonitor:
         source: str | None = None,
     ) -> dict[str, Any]:
         """Drift of the newest `size` predictions made in [since, until) through `source`."""
-        metadata = self._loaded.metadata
+        loaded = self._serving()
+        metadata = loaded.metadata
         window = {"requested": size, "since": since, "until": until, "source": source or "all"}
         head = {"model_version": metadata["version"], "window": window}
-        profile = self._loaded.model.profile
+        profile = loaded.model.profile
         if profile is None:  # an artifact trained before profiles existed
             return {**head, "status": "no training profile"}
         scored = scored_window(session, size, since, until, source)
@@ -95,11 +97,10 @@ class ModelMonitor:
         source: str | None = None,
     ) -> dict[str, Any]:
         """Live quality of the predictions made in [since, until) whose outcome is known."""
+        metadata = self._serving().metadata
         pairs = labelled_predictions(session, since, until, source)
-        report = live_quality(
-            [p for p, _ in pairs], [left for _, left in pairs], self._loaded.metadata
-        )
-        return {"model_version": self._loaded.metadata["version"], **report}
+        report = live_quality([p for p, _ in pairs], [left for _, left in pairs], metadata)
+        return {"model_version": metadata["version"], **report}
 
     def refresh(self, open_session: OpenSession) -> Snapshot:
         """Recomputes the periodic reports (blocking: run it in a thread)."""

@@ -99,7 +99,7 @@ class UiBackend:
 
     @cached_property
     def feature_labels(self) -> dict[str, str]:
-        return {f["name"]: f["label"] for f in self._state.model.metadata["features"]}
+        return {f["name"]: f["label"] for f in self.service.serving.loaded.metadata["features"]}
 
     async def employees(self, user: str | None) -> list[tuple[int, dict[str, Any], bool]]:
         """The stored employees (for the HR pickers), an audited read."""
@@ -110,7 +110,7 @@ class UiBackend:
             return list_employees(session)
 
     def model(self) -> tuple[dict[str, Any], str, str | None]:
-        loaded = self._state.model
+        loaded = self.service.serving.loaded
         return loaded.metadata, loaded.source, loaded.fallback_reason
 
     async def predict_form(self, values: dict[str, object], caller: Caller) -> Prediction:

@@ -123,7 +123,11 @@ _METRICS = {
 
 def model_overview(metadata: dict[str, Any], source: str, fallback_reason: str | None) -> str:
     """Markdown: which model answers, where it came from, its threshold and risk levels."""
-    origin = "Hugging Face Hub" if source == "hub" else "artefact local (models/)"
+    origin = {
+        "hub": "Hugging Face Hub",
+        "registry": "registre de modèles (activé sans redémarrage)",
+    }
+    origin = origin.get(source, "artefact local (models/)")
     lines = [
         f"### {metadata['name']} — version {metadata['version']}",
         f"- Source : **{origin}**" + (f" — {fallback_reason}" if fallback_reason else ""),
@@ -138,8 +142,47 @@ def model_overview(metadata: dict[str, Any], source: str, fallback_reason: str |
             for level, (low, high) in metadata["risk_levels"].items()
         ),
         f"- Empreinte sha256 : `{metadata['sha256']}`",
+        *_comparison_lines((metadata.get("lifecycle") or {}).get("comparison")),
     ]
     return "\n".join(lines)
+
+
+_DECISIONS_FR = {"promote": "promu (pas moins bon)", "keep the champion": "refusé (champion gardé)"}
+
+
+def _comparison_lines(comparison: dict[str, Any] | None) -> list[str]:
+    """The comparison with the champion of its training, in French."""
+    if not comparison:
+        return []
+    lines = [
+        "",
+        f"#### Comparaison avec le champion {comparison['champion']} "
+        f"(mêmes {comparison['folds']} plis, test de Nadeau–Bengio)",
+        f"Décision : **{_DECISIONS_FR.get(comparison['decision'], comparison['decision'])}**",
+        "",
+        "| mesure | champion | ce modèle | écart (+ = mieux) | borne à 95 % | marge |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {_METRICS.get(test['metric'], test['metric'])} | {test['champion_mean']:.3f} "
+        f"| {test['challenger_mean']:.3f} | {test['advantage']:+.4f} "
+        f"| {test['lower_bound']:+.4f} | −{test['margin']} |"
+        for test in comparison["metrics"]
+    ]
+    worse = [row for row in comparison["slices"] if row["worse"]]
+    lines.append("")
+    lines.append(
+        "Groupes moins bien traités : "
+        + (
+            "; ".join(
+                f"{row['group']} = {row['value']} ({row['metric']} "
+                f"{row['champion']:.2f} → {row['challenger']:.2f})"
+                for row in worse
+            )
+            or "aucun"
+        )
+    )
+    return lines
 
 
 def metrics_frame(metrics: dict[str, Any]) -> pd.DataFrame:

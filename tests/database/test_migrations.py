@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ TABLES = {
     "employee_inputs",
     "employees",
     "features",
+    "model_activations",
     "model_versions",
     "outcomes",
     "prediction_results",
@@ -32,7 +33,7 @@ def _tables(engine: Engine) -> set[str]:
 def test_upgrade_downgrade_upgrade_round_trip(engine: Engine) -> None:
     upgrade(engine)
     assert _tables(engine) == TABLES
-    assert current_revision(engine) == "0005"
+    assert current_revision(engine) == "0006"
     downgrade(engine)
     assert _tables(engine) == set()
     assert current_revision(engine) is None
@@ -111,7 +112,7 @@ def test_migrate_command_upgrades_and_downgrades_the_configured_database(
     assert migrate_main(["upgrade"]) == 0
     assert _tables(engine) == TABLES
     assert migrate_main(["current"]) == 0
-    assert "schema revision: 0005" in caplog.text
+    assert "schema revision: 0006" in caplog.text
     assert migrate_main(["downgrade"]) == 0
     assert _tables(engine) == set()
 
@@ -132,8 +133,9 @@ def test_documents_are_kept_across_the_json_text_revision(engine: Engine) -> Non
     upgrade(engine, "0002")
     metrics = {"cv": {"roc_auc": {"mean": 0.86}}, "slices": {"genre": {"F": {"n": 588}}}}
     with Session(engine) as session, session.begin():
-        session.add(
-            ModelVersion(
+        # A statement naming only the columns revision 0002 has (not the ORM's whole row).
+        session.execute(
+            insert(ModelVersion).values(
                 version="1.0.0",
                 sha256="f" * 64,
                 source="local",

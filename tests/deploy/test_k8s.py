@@ -44,7 +44,20 @@ def test_the_expected_objects_are_there() -> None:
         "HorizontalPodAutoscaler",
         "PodDisruptionBudget",
         "Job",
+        "PersistentVolumeClaim",
     }
+
+
+def test_every_pod_reads_the_shared_model_store_where_the_config_says() -> None:
+    kinds = _by_kind()
+    claim = kinds["PersistentVolumeClaim"]
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]  # any pod may activate a model
+    pod = kinds["Deployment"]["spec"]["template"]["spec"]
+    [volume] = [v for v in pod["volumes"] if "persistentVolumeClaim" in v]
+    assert volume["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
+    [mount] = [m for m in pod["containers"][0]["volumeMounts"] if m["name"] == volume["name"]]
+    assert mount["mountPath"] == kinds["ConfigMap"]["data"]["MODEL_STORE_DIR"]
+    assert mount["readOnly"]
 
 
 def test_pods_run_as_non_root_on_a_read_only_filesystem_with_tmp_writable() -> None:

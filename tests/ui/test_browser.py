@@ -243,9 +243,10 @@ def test_the_api_docs_render_from_the_app_alone(
     page.goto(f"{live.base_url}{path}")
     expect(page.get_by_text(shown, exact=False).first).to_be_visible(timeout=30_000)
     assert answered_from_outside == []
-    # ReDoc's sidebar asks for its maker's logo on a CDN (when it has drawn that far): the CSP
-    # blocks it, which the console reports. Nothing else may go wrong.
+    page.close()  # first: the page reports nothing more once closed
+    # ReDoc's sidebar asks for its maker's logo on a CDN (when it has drawn that far, which
+    # may be after the text above shows): the CSP blocks it, which the console reports.
+    # Nothing else may go wrong.
     blocked_logo = [p for p in PROBLEMS if "cdn.redoc.ly" in p and "Content Security" in p]
     PROBLEMS[:] = [p for p in PROBLEMS if p not in blocked_logo]
     assert len(blocked_logo) <= (1 if path == "/redoc" else 0)
-    page.close()

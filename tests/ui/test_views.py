@@ -69,7 +69,18 @@ def test_the_model_tab_shows_the_shipped_models_card_and_metrics() -> None:
     calibration = views.calibration_frame(METADATA["metrics"])
     assert set(calibration["série"]) == {"modèle", "idéal"}
     slices = views.slices_frame(METADATA["metrics"])
-    assert {"genre", "age_band"} <= set(slices["groupe"])
+    assert {"genre", "age_band", "statut_marital"} <= set(slices["groupe"])
+
+
+def test_the_model_tab_gives_the_comparison_with_the_champion_in_french() -> None:
+    overview = views.model_overview(METADATA, "registry", None)
+    comparison = METADATA["lifecycle"]["comparison"]
+    assert "registre de modèles" in overview
+    assert f"Comparaison avec le champion {comparison['champion']}" in overview
+    assert "Décision : **promu (pas moins bon)**" in overview
+    roc_auc = comparison["metrics"][0]
+    assert f"| ROC AUC | {roc_auc['champion_mean']:.3f} |" in overview
+    assert overview.endswith("Groupes moins bien traités : aucun")
 
 
 def test_history_rows_get_french_headers_and_whole_employee_ids() -> None:

@@ -18,10 +18,13 @@ def health_report(state: State) -> dict[str, Any]:
     refused by it and set aside (until a person deals with them). Monitoring alerts (drift,
     live quality) are shown but leave the status alone: a shifted population is no reason for
     a probe to restart the service."""
-    loaded: LoadedModel = state.model
     service: PredictionService = state.service
+    loaded: LoadedModel = service.serving.loaded
     writer = service.writer.status()
-    model_fell_back = state.settings.model_repo_id is not None and loaded.source != "hub"
+    # Only the start-up model can fall back; an activated one is the registry's (no reason).
+    model_fell_back = (
+        state.settings.model_repo_id is not None and loaded.fallback_reason is not None
+    )
     degraded = model_fell_back or not writer.ready or writer.spooled > 0 or writer.refused > 0
     return {
         "status": "degraded" if degraded else "ok",
@@ -68,4 +71,4 @@ def ready() -> dict[str, str]:
 @router.get("/model")
 def model_card(request: Request) -> dict[str, Any]:
     """The model card as data: version, metrics, threshold, risk levels, feature schema."""
-    return model_report(request.app.state.model)
+    return model_report(request.app.state.service.serving.loaded)

@@ -1,0 +1,121 @@
+"""The model registry's rows: every model trained here or served, where its files are, its
+lifecycle status, and every switch of the serving model.
+
+One model is the `champion`: the one the newest activation names (or, before any activation,
+the one served at start-up). A newly trained model is a `challenger` when its comparison with
+the champion said promote, `refused` otherwise; a champion that another activation replaces
+is `retired`. Any registered model with files can be activated (a rollback activates a
+retired one).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, aliased
+
+from database.models import ModelActivation, ModelVersion, utc_now
+from database.repository import ServedModel, add_model_version
+
+
+@dataclass(frozen=True)
+class Activation:
+    version: str
+    sha256: str
+    previous_version: str | None
+    activated_at: datetime
+    activated_by: str | None
+    request_id: str | None
+
+
+def register(
+    session: Session,
+    model: ServedModel,
+    location: str,
+    status: str,
+    mlflow_run_id: str | None = None,
+    decision: dict[str, Any] | None = None,
+) -> ModelVersion:
+    """The model's row with where its files are; added, or completed if it served already.
+    A model registered again keeps its first status (a champion stays one)."""
+    model_id = add_model_version(session.connection(), model, serves=False)
+    row = session.get_one(ModelVersion, model_id)
+    if row.registered_at is None:
+        row.registered_at = utc_now()
+        row.status = row.status or status
+    row.location = location
+    row.mlflow_run_id = row.mlflow_run_id or mlflow_run_id
+    row.decision = row.decision or decision
+    return row
+
+
+def find(session: Session, version: str) -> ModelVersion | None:
+    """The registered model of that version (the newest, should two files share it)."""
+    return session.scalars(
+        select(ModelVersion)
+        .where(ModelVersion.version == version)
+        .order_by(ModelVersion.id.desc())
+        .limit(1)
+    ).first()
+
+
+def newest_activation(session: Session) -> Activation | None:
+    """The switch that names the model to serve now, if any was made."""
+    return next(iter(activations(session, limit=1)), None)
+
+
+def activations(session: Session, limit: int = 50) -> list[Activation]:
+    """The switches, newest first."""
+    target, previous = aliased(ModelVersion), aliased(ModelVersion)
+    rows = session.execute(
+        select(ModelActivation, target.version, target.sha256, previous.version)
+        .join(target, target.id == ModelActivation.model_version_id)
+        .outerjoin(previous, previous.id == ModelActivation.previous_version_id)
+        .order_by(ModelActivation.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        Activation(
+            version=version,
+            sha256=sha256,
+            previous_version=previous_version,
+            activated_at=activation.activated_at,
+            activated_by=activation.activated_by,
+            request_id=activation.request_id,
+        )
+        for activation, version, sha256, previous_version in rows
+    ]
+
+
+def activate(
+    session: Session,
+    target: ModelVersion,
+    previous_sha256: str,
+    activated_by: str | None,
+    request_id: str | None,
+) -> None:
+    """Records the switch to `target` from the model with `previous_sha256`: the target
+    becomes the champion, any other champion is retired."""
+    previous = session.scalars(
+        select(ModelVersion.id).where(ModelVersion.sha256 == previous_sha256)
+    ).first()
+    session.execute(
+        update(ModelVersion)
+        .where(ModelVersion.status == "champion", ModelVersion.id != target.id)
+        .values(status="retired")
+    )
+    target.status = "champion"
+    session.add(
+        ModelActivation(
+            model_version_id=target.id,
+            previous_version_id=previous,
+            activated_by=activated_by,
+            request_id=request_id,
+        )
+    )
+
+
+def versions(session: Session) -> list[ModelVersion]:
+    """Every known model, newest first."""
+    return list(session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())))
