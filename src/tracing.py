@@ -13,7 +13,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from pydantic import AwareDatetime, BaseModel, Field
@@ -37,6 +37,10 @@ class _Mark:
 
     def __init__(self) -> None:
         self.traced = False
+
+
+#: The channel a call came through: the REST API, the UI, or the batch CLI (`src.predict`).
+Source = Literal["api", "ui", "cli"]
 
 
 @dataclass(frozen=True)

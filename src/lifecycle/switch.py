@@ -15,12 +15,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from anyio import to_thread
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from database import registry
 from database.models import ModelVersion
-from src.artifacts import LoadedModel, load_local
+from src.artifacts import LoadedModel, load_local, load_model
+from src.config import Settings
 from src.errors import (
     ArtifactIntegrityError,
     DatabaseUnavailableError,
@@ -45,6 +47,20 @@ def load_registered(row: ModelVersion) -> LoadedModel:
             f"{row.location} holds sha256 {loaded.metadata['sha256']}, the registry {row.sha256}"
         )
     return replace(loaded, source="registry")
+
+
+def active_model(settings: Settings, engine: Engine) -> LoadedModel:
+    """The model the service serves now: the newest activation's, else the start-up model
+    (`MODEL_REPO_ID` or the bundled one), also when the database cannot say."""
+    try:
+        with Session(engine) as session:
+            newest = registry.newest_activation(session)
+            row = newest and registry.find(session, newest.version)
+            if row is not None and row.sha256 == newest.sha256:
+                return load_registered(row)
+    except SQLAlchemyError as err:
+        logger.warning("the registry cannot be read (%s): the start-up model serves", err)
+    return load_model(settings)
 
 
 class ModelSwitch:

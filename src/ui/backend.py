@@ -38,7 +38,7 @@ from src.ids import new_id
 from src.monitoring.report import render_report
 from src.schemas import Prediction, record_from_values
 from src.service import Answer, PredictionService
-from src.tracing import Call, trace_view, ui_user_key_hash
+from src.tracing import Call, Source, trace_view, ui_user_key_hash
 from src.ui.batch import (
     BatchFileError,
     ParsedBatch,
@@ -196,7 +196,7 @@ class UiBackend:
 
     async def history(
         self,
-        source: Literal["api", "ui"] | None,
+        source: Source | None,
         label: Literal["Part", "Reste"] | None,
         since: datetime | None,
         until: datetime | None,
@@ -230,7 +230,7 @@ class UiBackend:
         window: int,
         since: datetime | None,
         until: datetime | None,
-        source: Literal["api", "ui"] | None,
+        source: Source | None,
         user: str | None,
     ) -> tuple[dict[str, Any], dict[str, Any], Path]:
         """Drift of the window and live quality of the period, as `GET /monitoring/drift` and

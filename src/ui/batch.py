@@ -183,13 +183,18 @@ def write_download(directory: Path, name: str, text: str) -> Path:
     return path
 
 
-def write_scored_csv(parsed: ParsedBatch, predictions: list[Prediction], directory: Path) -> Path:
-    """The uploaded rows with the answers appended, in the file's order."""
-    scored = parsed.frame.assign(
+def scored_frame(parsed: ParsedBatch, predictions: list[Prediction]) -> pd.DataFrame:
+    """The uploaded rows with the answers appended, in the file's order (the UI's download,
+    the batch CLI's output)."""
+    return parsed.frame.assign(
         prediction=[p.prediction for p in predictions],
         probabilite=[round(p.probability, 6) for p in predictions],
         niveau_risque=[p.risk_level for p in predictions],
         prediction_id=[p.prediction_id for p in predictions],
     )
+
+
+def write_scored_csv(parsed: ParsedBatch, predictions: list[Prediction], directory: Path) -> Path:
+    """The scored file, as a download."""
     name = f"predictions-{predictions[0].prediction_id}.csv"
-    return write_download(directory, name, scored.to_csv(index=False))
+    return write_download(directory, name, scored_frame(parsed, predictions).to_csv(index=False))

@@ -12,7 +12,7 @@ from src.api.recorder import audited_router
 from src.api.responses import DOCUMENTED_ERRORS
 from src.errors import UnknownPredictionError
 from src.fields import MAX_EMPLOYEE_ID
-from src.tracing import PredictionTraceView, trace_view
+from src.tracing import PredictionTraceView, Source, trace_view
 
 #: Deepest page: its offset must stay far inside the databases' 64-bit integers.
 MAX_PAGE = 100_000
@@ -62,7 +62,7 @@ def list_history(
     since: Annotated[IsoDateTime | None, Query(description="from (inclusive), with offset")] = None,
     until: Annotated[IsoDateTime | None, Query(description="to (exclusive), with offset")] = None,
     label: Literal["Part", "Reste"] | None = None,
-    source: Literal["api", "ui"] | None = None,
+    source: Source | None = None,
     id_employee: Annotated[int | None, Query(ge=1, le=MAX_EMPLOYEE_ID)] = None,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,

@@ -2,7 +2,7 @@
 training population, and how the served model does on the employees whose outcome is known
 (`POST /outcomes`)."""
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import Query, Request
@@ -11,6 +11,7 @@ from src.api.deps import SessionDep
 from src.api.recorder import audited_router
 from src.api.routes.history import IsoDateTime
 from src.monitoring.monitor import ModelMonitor
+from src.tracing import Source
 
 router = audited_router(tags=["monitoring"])
 
@@ -28,7 +29,7 @@ async def drift(
     ] = None,
     since: Since = None,
     until: Until = None,
-    source: Literal["api", "ui"] | None = None,
+    source: Source | None = None,
 ) -> dict[str, Any]:
     """Drift of the newest `window` predictions made in [since, until) through `source` (each
     employee id once) against the training profile: per field and model input the PSI, a
@@ -46,7 +47,7 @@ async def performance(
     session: SessionDep,
     since: Since = None,
     until: Until = None,
-    source: Literal["api", "ui"] | None = None,
+    source: Source | None = None,
 ) -> dict[str, Any]:
     """Live quality of the predictions whose outcome is known (named by an outcome's
     `prediction_id`, or the employee's newest prediction up to the outcome's date): ROC-AUC,
