@@ -72,7 +72,7 @@ class ModelVersion(Base):
     threshold: Mapped[float] = mapped_column(Float)
     metrics: Mapped[dict[str, Any]]
     first_served_at: Mapped[datetime | None] = mapped_column(default=utc_now)
-    # The registry (`src.lifecycle.registry`): a model trained here or loaded at start-up.
+    # The registry (`database.registry`): a model trained here or loaded at start-up.
     status: Mapped[str | None] = mapped_column(String(16))  # champion, challenger, refused, retired
     location: Mapped[str | None] = mapped_column(String(1024))  # the folder of its three files
     mlflow_run_id: Mapped[str | None] = mapped_column(String(64))

@@ -111,14 +111,15 @@ def _lifecycle(lifecycle: dict[str, Any] | None) -> str:
             f"{t['champion_mean']:.4f}",
             f"{t['challenger_mean']:.4f}",
             f"{t['advantage']:+.4f}",
-            f"{t['p_value']:.3f}",
             f"{t['lower_bound']:+.4f}",
             f"−{t['margin']}",
+            f"{t['p_non_inferiority']:.3f}",
             "**worse**" if t["worse"] else "not worse",
         ]
         for t in comparison["metrics"]
     ]
-    header = ["metric", "champion", "this model", "advantage", "p", "95 % bound", "margin", ""]
+    header = ["metric", "champion", "this model", "advantage", "95 % bound", "margin"]
+    header += ["p (worse by the margin)", ""]
     worse = [r for r in comparison["slices"] if r["worse"]]
     slices = (
         "; ".join(

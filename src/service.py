@@ -171,7 +171,7 @@ class PredictionService:
         scored = await self._scoring.submit(job)
         # answered only once committed (or spooled), with the model that scored it
         await self._writing.submit((scored.model, scored.trace))
-        job.call.mark_traced()
+        job.call.mark_traced(scored.model.version)
         self.metrics.observe_answers(job.call.source, scored.answer.bodies, job.batch)
         self.latency.add(job.call.elapsed_ms())
         return scored.answer

@@ -31,12 +31,15 @@ from src.schemas import Factor, Prediction, prediction_body
 
 
 class _Mark:
-    """Set once the service has committed (or spooled) a call's full trace itself."""
+    """Set once the service has committed (or spooled) a call's full trace itself, with the
+    version of the model that scored it (the access line names that one, even if another
+    model took over before the line is written)."""
 
-    __slots__ = ("traced",)
+    __slots__ = ("model_version", "traced")
 
     def __init__(self) -> None:
         self.traced = False
+        self.model_version: str | None = None
 
 
 #: The channel a call came through: the REST API, the UI, or the batch CLI (`src.predict`).
@@ -68,9 +71,10 @@ class Call:
     def traced(self) -> bool:
         return self.mark.traced
 
-    def mark_traced(self) -> None:
+    def mark_traced(self, model_version: str) -> None:
         """The service stored this call's whole trace: the recorder must not add another."""
         self.mark.traced = True
+        self.mark.model_version = model_version
 
 
 @dataclass(frozen=True)

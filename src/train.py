@@ -229,12 +229,14 @@ def train(
     run: TrackedRun | None = None,
     progress: Progress | None = None,
     after: str | None = None,
+    over_champion: bool = False,
 ) -> dict[str, Any]:
     """Evaluate, select, compare with `champion` (its metadata), fit and write the artifacts;
     returns the metadata written. The version follows `after` (the newest registered version),
     else the champion's (`src.lifecycle.versioning`).
 
-    Raises ModelSelectionError when no candidate may be shipped or the chosen one misses the bar.
+    Raises ModelSelectionError when no candidate may be shipped, the chosen one misses the
+    bar, or (`over_champion`: the output folder is the champion's) it is refused.
     """
     frame = data.frame
     features = build_feature_frame(frame)
@@ -261,6 +263,12 @@ def train(
         champion_cv = cross_validate(recipe, features, target, protocol, n_jobs, steps)
         comparison = compare(champion_cv, evaluations[chosen], groups_of(frame), target, protocol)
         comparison = {"champion": champion["version"], **comparison}
+        if over_champion and comparison["decision"] == "keep the champion":
+            raise ModelSelectionError(
+                "refused against the champion, so not written over it ("
+                + "; ".join(comparison["reasons"])
+                + "); --output-dir elsewhere keeps it for a look"
+            )
     fit = CANDIDATES[chosen]
     steps.stage = "holdout"
     holdout = evaluate_holdout(fit, features, target, protocol)
@@ -302,8 +310,8 @@ def train(
         "features": _feature_rows(model, features),
         "metrics": metrics,
     }
-    if champion is None:
-        change, version = "major", next_version(None, "major")
+    if champion is None:  # a first model, or none to compare with: a major version
+        change, version = "major", next_version(after, "major")
     elif sha256_bytes(model_bytes(model)) == champion["sha256"]:
         change, version = "none", champion["version"]  # the champion's very file, again
     else:
@@ -326,12 +334,16 @@ def train(
     return written
 
 
-def registry_state(engine: Engine) -> tuple[str | None, Path | None]:
-    """The newest registered version (the one to bump) and the champion's folder."""
+def registry_state(engine: Engine) -> tuple[str | None, bool, Path | None]:
+    """The newest registered version (the one to bump), whether anything is registered, and
+    the champion's folder if its files are here."""
     with Session(engine) as session:
-        rows = registry.versions(session)
-    champion = next((row for row in rows if row.status == "champion" and row.location), None)
-    return latest([row.version for row in rows]), champion and Path(champion.location)
+        registered = [row for row in registry.versions(session) if row.location]
+        champion = registry.champion(session)
+    folder = champion and champion.location and Path(champion.location)
+    if folder and not (folder / METADATA_FILE).is_file():
+        folder = None
+    return latest([row.version for row in registered]), bool(registered), folder
 
 
 def _champion(path: Path | None) -> dict[str, Any] | None:
@@ -371,13 +383,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = Settings()
-    champion = None if args.no_champion else _champion(args.champion)
+    champion_dir = None if args.no_champion else args.champion
     after, engine = None, None
     if args.register:
         engine = engine_from_settings(settings)
         upgrade(engine)
-        after, registered_champion = registry_state(engine)
-        champion = champion if registered_champion is None else _champion(registered_champion)
+        after, registered, champion_dir = registry_state(engine)
+        if registered and champion_dir is None and not args.no_champion:
+            logger.error(
+                "the registry's champion has no files here: train where MODEL_STORE_DIR and "
+                "the champion's folder are mounted (or --no-champion for a first model)"
+            )
+            engine.dispose()
+            return 1
+    champion = _champion(champion_dir)
     data = TrainingData.from_extracts(args.data_dir)
     if (
         args.only_if_data_changed
@@ -387,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         logger.info("data unchanged since the champion %s: nothing trained", champion["version"])
         return 0
     store = tracking_store(settings.mlflow_tracking_uri, settings.mlflow_dir)
+    over_champion = champion is not None and args.output_dir.resolve() == champion_dir.resolve()
     try:
         with TrackedRun(store, "training", {"data_sha256": data.sha256}) as run:
             metadata = train(
@@ -398,14 +418,19 @@ def main(argv: list[str] | None = None) -> int:
                 champion,
                 run,
                 after=after,
+                over_champion=over_champion,
             )
-    except ModelSelectionError as err:
-        logger.error("no model written: %s", err)
+            if engine is not None:
+                folder = store_and_register(engine, settings.model_store_dir, args.output_dir)
+                logger.info(
+                    "registered %s (%s) in %s", metadata["version"], status_of(metadata), folder
+                )
+    except (ModelSelectionError, ValueError) as err:
+        logger.error("no model %s: %s", "registered" if engine else "written", err)
         return 1
-    if engine is not None:
-        folder = store_and_register(engine, settings.model_store_dir, args.output_dir)
-        engine.dispose()
-        logger.info("registered %s (%s) in %s", metadata["version"], status_of(metadata), folder)
+    finally:
+        if engine is not None:
+            engine.dispose()
     cv = metadata["metrics"]["cv"]
     logger.info(
         "wrote %s %s: %s, CV ROC-AUC %.3f ± %.3f, PR-AUC %.3f ± %.3f, Brier %.3f, threshold %.3f",

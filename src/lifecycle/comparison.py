@@ -54,7 +54,8 @@ class PairedTest:
     advantage: float
     corrected_std_error: float
     t_statistic: float
-    p_value: float
+    p_value: float  # two-sided, of no difference
+    p_non_inferiority: float  # one-sided, of "worse by the margin or more": the rule's test
     lower_bound: float
     margin: float
 
@@ -84,10 +85,12 @@ def corrected_paired_test(
     if std_error == 0.0:  # the same answers on every fold: no doubt either way
         t_statistic = 0.0 if advantage == 0.0 else float(np.sign(advantage) * np.inf)
         p_value = 1.0 if advantage == 0.0 else 0.0
+        p_non_inferiority = 0.0 if advantage > -margin else 1.0
         lower = advantage
     else:
         t_statistic = advantage / std_error
         p_value = float(2 * student_t.sf(abs(t_statistic), folds - 1))
+        p_non_inferiority = float(student_t.sf((advantage + margin) / std_error, folds - 1))
         lower = advantage - float(student_t.ppf(confidence, folds - 1)) * std_error
     return PairedTest(
         metric=metric,
@@ -97,6 +100,7 @@ def corrected_paired_test(
         corrected_std_error=std_error,
         t_statistic=t_statistic,
         p_value=p_value,
+        p_non_inferiority=p_non_inferiority,
         lower_bound=lower,
         margin=margin,
     )

@@ -28,6 +28,10 @@ def store_and_register(engine: Engine, store_dir: Path, trained_dir: Path) -> Pa
     and registers it; returns its folder in the store."""
     loaded = load_local(trained_dir)
     metadata = loaded.metadata
+    with Session(engine) as session:
+        taken = registry.find(session, metadata["version"])
+    if taken is not None and taken.sha256 != metadata["sha256"]:
+        raise ValueError(f"version {metadata['version']} is registered already, for another file")
     folder = store_dir / metadata["version"]
     if (folder / METADATA_FILE).is_file() and folder.resolve() != trained_dir.resolve():
         if load_local(folder).metadata["sha256"] != metadata["sha256"]:

@@ -11,7 +11,6 @@ old one). Other replicas read the newest activation every `MODEL_SYNC_SECONDS` a
 import asyncio
 import logging
 import threading
-from dataclasses import replace
 from pathlib import Path
 
 from anyio import to_thread
@@ -21,9 +20,18 @@ from sqlalchemy.orm import Session
 
 from database import registry
 from database.models import ModelVersion
-from src.artifacts import LoadedModel, load_local, load_model
+from src.artifacts import (
+    METADATA_FILE,
+    MODEL_FILE,
+    LoadedModel,
+    check_compatible,
+    load_model,
+    load_verified,
+    read_metadata,
+)
 from src.config import Settings
 from src.errors import (
+    ArtifactCompatibilityError,
     ArtifactIntegrityError,
     DatabaseUnavailableError,
     ModelActivationError,
@@ -36,17 +44,25 @@ logger = logging.getLogger(__name__)
 
 
 def load_registered(row: ModelVersion) -> LoadedModel:
-    """The registered model's files, verified against the sha256 the registry holds."""
-    if row.location is None or not Path(row.location, "metadata.json").is_file():
+    """The registered model's files, checked as at start-up, and first against the sha256
+    the registry holds (before anything is unpickled: the folder's own metadata could have
+    been rewritten with the file)."""
+    folder = Path(row.location) if row.location else None
+    if folder is None or not (folder / METADATA_FILE).is_file():
+        raise ModelActivationError(f"model {row.version} has no files on this replica")
+    try:
+        metadata = read_metadata(folder)
+        model = load_verified(folder / MODEL_FILE, row.sha256)
+        check_compatible(model, metadata)
+    except (ArtifactIntegrityError, ArtifactCompatibilityError):
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as err:  # a file missing or unreadable
         raise ModelActivationError(
-            f"model {row.version} has no files here ({row.location or 'never registered'})"
-        )
-    loaded = load_local(Path(row.location))
-    if loaded.metadata["sha256"] != row.sha256:
-        raise ArtifactIntegrityError(
-            f"{row.location} holds sha256 {loaded.metadata['sha256']}, the registry {row.sha256}"
-        )
-    return replace(loaded, source="registry")
+            f"model {row.version}: its files cannot be read ({type(err).__name__})"
+        ) from err
+    if metadata.get("sha256") != row.sha256:
+        raise ArtifactIntegrityError(f"model {row.version}: its metadata names another file")
+    return LoadedModel(model, metadata, source="registry", location=folder)
 
 
 def active_model(settings: Settings, engine: Engine) -> LoadedModel:
@@ -54,9 +70,8 @@ def active_model(settings: Settings, engine: Engine) -> LoadedModel:
     (`MODEL_REPO_ID` or the bundled one), also when the database cannot say."""
     try:
         with Session(engine) as session:
-            newest = registry.newest_activation(session)
-            row = newest and registry.find(session, newest.version)
-            if row is not None and row.sha256 == newest.sha256:
+            row = registry.activated(session)
+            if row is not None:
                 return load_registered(row)
     except SQLAlchemyError as err:
         logger.warning("the registry cannot be read (%s): the start-up model serves", err)
@@ -95,31 +110,28 @@ class ModelSwitch:
         self, session: Session, version: str, by: str | None, request_id: str | None
     ) -> registry.Activation:
         """Serve `version` from now on, in this replica at once and in the others at their
-        next sync. Raises UnknownModelError, ModelActivationError (already serving, no files)
-        or ArtifactIntegrityError (the files do not match the registry)."""
+        next sync. Raises UnknownModelError, ModelActivationError (the champion already, no
+        files) or ArtifactIntegrityError / ArtifactCompatibilityError (files refused).
+
+        The new model is loaded and compiled before the switch is recorded, so a recorded
+        switch is one this replica can apply."""
         with self._lock:
             row = registry.find(session, version)
             if row is None:
                 raise UnknownModelError(f"no registered model has version {version}")
-            current = self._service.serving
-            if row.sha256 == current.model.sha256:
-                raise ModelActivationError(f"model {version} is the one serving already")
-            loaded = load_registered(row)
-            registry.activate(session, row, current.model.sha256, by, request_id)
+            serving = Serving.of(load_registered(row))
+            done = registry.activate(session, row, by, request_id)
             session.commit()
-            self._swap(Serving.of(loaded))
-            [done] = registry.activations(session, limit=1)
+            if serving.model.sha256 != self._service.serving.model.sha256:
+                self._swap(serving)
             return done
 
     def follow(self, session: Session) -> bool:
         """Serve the model the newest activation names, if this replica does not; True if it
         switched."""
-        newest = registry.newest_activation(session)
-        if newest is None or newest.sha256 == self._service.serving.model.sha256:
-            return False
         with self._lock:
-            row = registry.find(session, newest.version)
-            if row is None or row.sha256 != newest.sha256:
+            row = registry.activated(session)
+            if row is None or row.sha256 == self._service.serving.model.sha256:
                 return False
             self._swap(Serving.of(load_registered(row)))
         return True

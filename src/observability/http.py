@@ -82,7 +82,9 @@ class RequestObserver:
             seconds = time.perf_counter() - started
             route = _template(scope)
             self.metrics.observe_request(route, scope["method"], status, seconds)
-            version = service.model_version if service is not None else None
+            call = scope.get("state", {}).get("call")
+            scored_by = call.mark.model_version if call is not None else None
+            version = scored_by or (service.model_version if service is not None else None)
             self._log(scope, route, status, seconds, area, version)
             REQUEST_ID.reset(ids[0])
             CORRELATION_ID.reset(ids[1])

@@ -34,6 +34,12 @@ def test_the_correction_widens_the_interval_by_the_overlap_of_training_folds() -
     assert corrected.p_value > plain.p_value and corrected.lower_bound < plain.lower_bound
 
 
+def test_non_inferiority_is_rejected_exactly_when_the_bound_is_above_minus_the_margin() -> None:
+    for margin in (0.0, 0.005, 0.01, 0.02):
+        test = corrected_paired_test("roc_auc", CHAMPION, CHALLENGER, 0.25, 0.95, margin)
+        assert (test.p_non_inferiority < 0.05) == (not test.worse)
+
+
 def test_for_brier_lower_is_the_advantage() -> None:
     test = corrected_paired_test(
         "brier", [0.10] * 5, [0.09, 0.08, 0.09, 0.09, 0.08], 0.25, 0.95, 0.005

@@ -50,6 +50,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("model_activations")
+    # Registered models that never served have no first serving time; the old schema wants one.
+    op.execute(
+        "UPDATE model_versions SET first_served_at = registered_at WHERE first_served_at IS NULL"
+    )
     with op.batch_alter_table("model_versions") as batch:
         batch.alter_column(
             "first_served_at", existing_type=sa.DateTime(timezone=True), nullable=False

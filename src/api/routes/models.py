@@ -41,7 +41,7 @@ class RegisteredModel(BaseModel):
     reasons: list[str]
     promoted_at: datetime | None = Field(description="its newest activation")
     promoted_by: str | None
-    has_files: bool = Field(description="can be activated from this replica")
+    has_files: bool = Field(description="its files were registered (a folder of the store)")
 
 
 class Registry(BaseModel):
