@@ -6,6 +6,7 @@ happen inside it), so the test fold is never seen before it is scored.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -206,4 +207,30 @@ def calibration_table(
                     "observed_rate": float(target[mask].mean()),
                 }
             )
+    return rows
+
+
+def operating_points(
+    target: np.ndarray, cv: CrossValidation, thresholds: tuple[float, ...]
+) -> list[dict[str, Any]]:
+    """What HR would get at each threshold, on out-of-fold answers: recall and precision of
+    the leavers and the share of staff flagged, mean and range over the repeats (so HR can
+    choose a threshold knowing its cost in conversations)."""
+    rows = []
+    for threshold in sorted(thresholds):
+        per_repeat = []
+        for oof in cv.repeats:
+            flagged = oof.probabilities >= threshold
+            per_repeat.append(
+                {
+                    "recall": recall_score(target, flagged, zero_division=0.0),
+                    "precision": precision_score(target, flagged, zero_division=0.0),
+                    "share_flagged": float(flagged.mean()),
+                }
+            )
+        row: dict[str, Any] = {"threshold": float(threshold)}
+        for name in per_repeat[0]:
+            values = [float(metrics[name]) for metrics in per_repeat]
+            row |= {name: float(np.mean(values)), f"{name}_range": [min(values), max(values)]}
+        rows.append(row)
     return rows

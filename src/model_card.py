@@ -77,6 +77,26 @@ def _calibration(rows: list[dict[str, float]]) -> str:
     return _table(["predicted band", "n", "mean predicted", "observed"], body)
 
 
+def _operating_points(rows: list[dict[str, Any]], threshold: float) -> str:
+    def cell(row: dict[str, Any], name: str) -> str:
+        low, high = row[f"{name}_range"]
+        return f"{row[name]:.1%} ({low:.1%}–{high:.1%})"
+
+    body = [
+        [
+            f"**{r['threshold']:.3f}** (the model's)"
+            if abs(r["threshold"] - threshold) < 5e-4
+            else f"{r['threshold']:.2f}",
+            cell(r, "recall"),
+            cell(r, "precision"),
+            cell(r, "share_flagged"),
+        ]
+        for r in rows
+    ]
+    header = ["threshold", "leavers found (recall)", "flagged who leave (precision)"]
+    return _table([*header, "staff flagged"], body)
+
+
 def _risk_levels(levels: list[dict[str, Any]]) -> str:
     body = [
         [r["level"], f"{r['from']:.3f}", f"{r['to']:.3f}", str(r["n"]), f"{r['observed_rate']:.1%}"]
@@ -190,6 +210,13 @@ are exact: each contribution is coefficient × (value − training mean) on the 
 
 ## Calibration (out-of-fold)
 {_calibration(metrics["calibration"])}
+
+## Operating points (out-of-fold, mean and range over the repeats)
+Flagging everyone at or above a threshold: the share of leavers found, the share of flagged
+employees who leave, and the share of staff HR would talk to. The model's own threshold
+maximises the leavers' F1; a team with time for more conversations can choose a lower one.
+
+{_operating_points(metrics.get("operating_points", []), metadata["threshold"])}
 
 ## Risk levels
 `faible` below the base rate, `moyen` from the base rate to the threshold, `élevé` at or above

@@ -47,6 +47,7 @@ from src.evaluation import (
     calibration_table,
     cross_validate,
     evaluate_holdout,
+    operating_points,
     slice_metrics,
 )
 from src.features import FEATURES, build_feature_frame, build_features, columns_from_frame
@@ -65,6 +66,8 @@ logger = logging.getLogger(__name__)
 #: The bar of issue 2, on the cross-validated means.
 BAR = {"roc_auc": 0.840, "pr_auc": 0.630, "brier": 0.10}
 LINEAR_TOLERANCE = 0.01
+#: The thresholds of the model card's operating-point table (the model's own is added).
+OPERATING_THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6)
 CALIBRATION_EDGES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0 + 1e-9)
 
 
@@ -164,6 +167,9 @@ def _out_of_fold_views(
     levels = RiskLevels.derive(model.base_rate, model.threshold)
     return {
         "calibration": calibration_table(target, cv, CALIBRATION_EDGES),
+        "operating_points": operating_points(
+            target, cv, (*OPERATING_THRESHOLDS, round(model.threshold, 3))
+        ),
         "risk_levels": _risk_level_rows(levels, target, cv),
         "slices": slice_metrics(groups, target, cv),
     }

@@ -7,11 +7,14 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 
 from src.estimator import Thresholded, fit_dummy
 from src.evaluation import (
+    CrossValidation,
+    OutOfFold,
     Protocol,
     age_band,
     calibration_table,
     cross_validate,
     evaluate_holdout,
+    operating_points,
     score,
     slice_metrics,
 )
@@ -135,3 +138,17 @@ def test_slices_and_calibration_use_out_of_fold_answers(
     table = calibration_table(target, cv, (0.0, 0.1, 0.2, 1.0))
     assert [row["n"] for row in table] == [1470]  # every dummy answer is ~0.161
     assert table[0]["observed_rate"] == pytest.approx(237 / 1470)
+
+
+def test_operating_points_give_recall_precision_and_staff_flagged_with_their_range() -> None:
+    target = np.array([1, 1, 0, 0, 0])
+    repeats = [
+        OutOfFold(np.array([0.9, 0.4, 0.5, 0.1, 0.1]), np.zeros(5, dtype=bool)),
+        OutOfFold(np.array([0.9, 0.6, 0.2, 0.1, 0.1]), np.zeros(5, dtype=bool)),
+    ]
+    [low, high] = operating_points(target, CrossValidation([], repeats), (0.55, 0.3))
+    assert low["threshold"] == 0.3 and low["recall"] == 1.0
+    assert low["precision"] == pytest.approx((2 / 3 + 1.0) / 2)
+    assert low["precision_range"] == pytest.approx([2 / 3, 1.0])
+    assert low["share_flagged"] == pytest.approx(0.5) and low["share_flagged_range"] == [0.4, 0.6]
+    assert high["recall"] == 0.75 and high["recall_range"] == [0.5, 1.0]
