@@ -128,12 +128,20 @@ class ModelSwitch:
 
     def follow(self, session: Session) -> bool:
         """Serve the model the newest activation names, if this replica does not; True if it
-        switched."""
+        switched. A replica that cannot (its files missing or refused here) keeps its model
+        and says so: `attrition_model_behind_registry` 1, until it can."""
         with self._lock:
             row = registry.activated(session)
             if row is None or row.sha256 == self._service.serving.model.sha256:
+                self._metrics.model_behind.set(0)
                 return False
-            self._swap(Serving.of(load_registered(row)))
+            try:
+                serving = Serving.of(load_registered(row))
+            except Exception:
+                self._metrics.model_behind.set(1)
+                raise
+            self._swap(serving)
+            self._metrics.model_behind.set(0)
         return True
 
     def _swap(self, serving: Serving) -> None:

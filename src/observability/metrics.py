@@ -128,6 +128,11 @@ class ServiceMetrics:
             "When the model that answers was loaded (Unix time)",
             registry=r,
         )
+        self.model_behind = Gauge(
+            "attrition_model_behind_registry",
+            "1 if this replica could not switch to the model the newest activation names",
+            registry=r,
+        )
 
     def model_loaded_now(self, version: str, sha256: str, source: str, fallback: bool) -> None:
         self.model.info({"version": version, "sha256": sha256[:12], "source": source})

@@ -74,6 +74,17 @@ def _wait_for(condition: object, timeout: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+def _stored_versions(live: LiveServer) -> dict[str, str]:
+    """Each stored prediction's id and the version of the model its row names."""
+    with Session(live.engine) as session:
+        rows = session.execute(
+            select(PredictionResult.id, ModelVersion.version).join(
+                ModelVersion, ModelVersion.id == PredictionResult.model_version_id
+            )
+        ).all()
+    return dict(rows)
+
+
 def _activate(live: LiveServer, version: str, headers: dict = AS_ADMIN) -> httpx.Response:
     return httpx.post(f"{live.base_url}/models/{version}/activate", headers=headers, timeout=30)
 
@@ -136,14 +147,7 @@ def test_activation_switches_without_restart_and_a_rollback_switches_back(
         ("1.0.0", "1.1.0"),
         ("1.1.0", "1.0.0"),
     ]
-    with Session(live.engine) as session:
-        stored = dict(
-            session.execute(
-                select(PredictionResult.id, ModelVersion.version).join(
-                    ModelVersion, ModelVersion.id == PredictionResult.model_version_id
-                )
-            ).all()
-        )
+    stored = _stored_versions(live)
     assert stored[before["prediction_id"]] == "1.0.0"
     assert stored[after["prediction_id"]] == "1.1.0"
 
@@ -191,14 +195,7 @@ def test_a_switch_under_load_fails_no_request_and_every_trace_names_its_model(
     assert {status for status, _ in answers} == {200}
     versions = [body["model_version"] for _, body in answers]
     assert set(versions) == {"1.0.0", "1.1.0"}
-    with Session(live.engine) as session:
-        stored = dict(
-            session.execute(
-                select(PredictionResult.id, ModelVersion.version).join(
-                    ModelVersion, ModelVersion.id == PredictionResult.model_version_id
-                )
-            ).all()
-        )
+    stored = _stored_versions(live)
     assert all(stored[body["prediction_id"]] == body["model_version"] for _, body in answers)
 
 
@@ -215,3 +212,20 @@ def test_another_replica_follows_the_switch(live: LiveServer, tmp_path: Path, db
         assert _predict(replica)["model_version"] == "1.0.0"
         assert _activate(live, "1.1.0").status_code == 200
         _wait_for(lambda: _predict(replica)["model_version"] == "1.1.0", timeout=5)
+
+
+def test_a_replica_without_the_files_keeps_its_model_and_says_so(
+    live: LiveServer, tmp_path: Path, db_url: str
+) -> None:
+    assert _activate(live, "1.1.0").status_code == 200
+    (tmp_path / "store" / "1.1.0" / MODEL_FILE).unlink()  # the volume lost it
+    replica_dir = tmp_path / "replica"
+    replica_dir.mkdir()
+    with serve(replica_dir, db_url, model_sync_seconds=0.2) as replica:
+
+        def behind() -> bool:
+            metrics = httpx.get(f"{replica.base_url}/metrics").text
+            return "attrition_model_behind_registry 1.0" in metrics
+
+        _wait_for(behind, timeout=5)
+        assert _predict(replica)["model_version"] == "1.0.0"  # still answering

@@ -149,7 +149,7 @@ def test_prometheus_reads_the_apps_counters_after_real_predictions(
     )
     assert float(route["value"][1]) == 1
     rules = httpx.get(f"{prometheus}/api/v1/rules").json()["data"]["groups"][0]["rules"]
-    assert {rule["health"] for rule in rules} == {"ok"} and len(rules) == 10
+    assert {rule["health"] for rule in rules} == {"ok"} and len(rules) == 11
     firing = httpx.get(f"{prometheus}/api/v1/alerts").json()["data"]["alerts"]
     assert [alert for alert in firing if alert["state"] == "firing"] == []
 
