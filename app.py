@@ -32,16 +32,26 @@ from src.api.limits import BodyLimits, ByteBudget
 from src.api.openapi import install_examples
 from src.api.rate_limits import RateLimits
 from src.api.recorder import CallRecorder
-from src.api.routes import employees, history, models, monitoring, outcomes, predict, status
+from src.api.routes import (
+    employees,
+    history,
+    models,
+    monitoring,
+    outcomes,
+    predict,
+    status,
+    training,
+)
 from src.api.routes import metrics as metrics_route
 from src.artifacts import load_model
 from src.config import PROJECT_ROOT, Settings
-from src.fields import Extract
+from src.lifecycle.runs import TrainingLauncher
 from src.lifecycle.switch import ModelSwitch
 from src.monitoring.monitor import ModelMonitor
 from src.observability.http import RequestObserver
 from src.observability.logs import configure_logging
 from src.observability.metrics import ServiceMetrics
+from src.preprocessing import has_extracts
 from src.service import PredictionService, Serving
 from src.ui.backend import UiBackend
 from src.ui.blocks import build_ui
@@ -70,13 +80,12 @@ def _tokens(settings: Settings) -> list[bytes]:
     return [generated.encode("utf-8")]
 
 
-def _prepare_database(engine: Engine) -> None:
-    """The schema brought to head and the employees loaded (single-process deployments;
-    replicas run `python -m database.migrate` and `python -m database.load_employees` once
-    instead, and this finds nothing to do)."""
+def _prepare_database(data: Path, engine: Engine) -> None:
+    """The schema brought to head and the employees of the extracts in `data` loaded
+    (single-process deployments; replicas run `python -m database.migrate` and `python -m
+    database.load_employees` once instead, and this finds nothing to do)."""
     upgrade(engine)
-    data = PROJECT_ROOT / "data"
-    if all((data / extract.value).is_file() for extract in Extract):
+    if has_extracts(data):
         load_employees(engine, data)  # idempotent: adds only missing employees
     else:  # the public Space carries no HR data (deploy/space.py)
         logger.info("no HR extracts in %s: no employees loaded", data)
@@ -87,7 +96,9 @@ def _writer(settings: Settings, model: ServedModel) -> TraceWriter:
     anyway (degraded, traces spooled) and prepares the database when it comes back."""
     engine = engine_from_settings(settings)
     spool = TraceSpool(settings.spool_dir or default_spool_dir(engine.url))
-    writer = TraceWriter(engine, model, spool, prepare=_prepare_database)
+    writer = TraceWriter(
+        engine, model, spool, prepare=partial(_prepare_database, settings.data_dir)
+    )
     writer.connect()
     return writer
 
@@ -110,6 +121,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.tokens = _tokens(settings)
         app.state.admin_tokens = [token.encode("utf-8") for token in settings.admin_token_list()]
         app.state.switch = switch = ModelSwitch(service, metrics, settings.model_sync_seconds)
+        app.state.training = TrainingLauncher(settings, writer.engine)
         logger.info("model %s loaded (%s)", loaded.metadata["version"], loaded.source)
         # Everything built so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise walk the libraries' and the model's objects
@@ -167,6 +179,8 @@ def create_app(settings: Settings) -> FastAPI:
         monitoring.router,
         models.router,
         models.admin_router,
+        training.router,
+        training.admin_router,
     )
     for router in routers:
         app.include_router(router)

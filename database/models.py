@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -94,6 +95,29 @@ class ModelActivation(Base):
     activated_at: Mapped[datetime] = mapped_column(default=utc_now)
     activated_by: Mapped[str | None] = mapped_column(String(64))  # the admin key's hash
     request_id: Mapped[str | None] = mapped_column(Uuid)
+
+
+class TrainingRun(Base):
+    """A training started through `POST /training/runs`, run in a process of its own."""
+
+    __tablename__ = "training_runs"
+    __table_args__ = (UniqueConstraint("active"),)
+
+    id: Mapped[str] = mapped_column(Uuid, primary_key=True, default=new_id)
+    status: Mapped[str] = mapped_column(String(16))  # queued, running, succeeded, failed
+    active: Mapped[int | None] = mapped_column(Integer)  # 1 while queued or running: one at a time
+    params: Mapped[dict[str, Any]]
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int] = mapped_column(Integer, default=0)
+    stage: Mapped[str | None] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(default=utc_now)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    requested_by: Mapped[str | None] = mapped_column(String(64))  # the admin key's hash
+    request_id: Mapped[str | None] = mapped_column(Uuid)
+    result: Mapped[dict[str, Any] | None]
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class Employee(Base):

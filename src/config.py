@@ -37,6 +37,10 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "mlruns", description="the local MLflow store: runs and artifacts"
     )
 
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / "data",
+        description="the HR extracts: employees loaded at start-up, and what training reads",
+    )
     model_store_dir: Path = Field(
         default=PROJECT_ROOT / "model_store",
         description="where registered models' files are kept, one folder per version (shared "

@@ -38,3 +38,15 @@ class UnknownModelError(LookupError):
 class ModelActivationError(RuntimeError):
     """A registered model that cannot be switched to: it serves already, or its files are not
     here."""
+
+
+class TrainingInProgressError(RuntimeError):
+    """A training is queued or running already: one at a time."""
+
+
+class NoTrainingDataError(RuntimeError):
+    """This deployment has no HR extracts to train on (the public Space carries none)."""
+
+
+class UnknownTrainingRunError(LookupError):
+    """No training run has this id."""

@@ -29,6 +29,11 @@ _OUI_NON = {"Oui": True, "Non": False}
 _SHOWN_KEYS = 10
 
 
+def has_extracts(data_dir: Path) -> bool:
+    """Whether `data_dir` holds the three HR extracts (the public Space has none)."""
+    return all((data_dir / extract.value).is_file() for extract in Extract)
+
+
 def parse_percent(value: str) -> float:
     """'11 %' (or '11%', '11') -> 11.0; anything else is an error naming what was given."""
     text = value.strip().removesuffix("%").strip()

@@ -352,7 +352,7 @@ def registry_state(engine: Engine) -> tuple[str | None, bool, Path | None]:
     return latest([row.version for row in registered]), bool(registered), folder
 
 
-def _champion(path: Path | None) -> dict[str, Any] | None:
+def read_champion(path: Path | None) -> dict[str, Any] | None:
     """The champion's metadata, when there is one to compare with."""
     if path is None or not (path / METADATA_FILE).is_file():
         return None
@@ -402,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             engine.dispose()
             return 1
-    champion = _champion(champion_dir)
+    champion = read_champion(champion_dir)
     data = TrainingData.from_extracts(args.data_dir)
     if (
         args.only_if_data_changed

@@ -12,9 +12,12 @@ from src.errors import (
     ArtifactIntegrityError,
     DatabaseUnavailableError,
     ModelActivationError,
+    NoTrainingDataError,
+    TrainingInProgressError,
     UnknownEmployeeError,
     UnknownModelError,
     UnknownPredictionError,
+    UnknownTrainingRunError,
 )
 from src.field_errors import describe_error
 from src.schemas import MAX_BATCH_SIZE
@@ -72,7 +75,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UnknownEmployeeError, _not_found)
     app.add_exception_handler(UnknownPredictionError, _not_found)
     app.add_exception_handler(UnknownModelError, _not_found)
-    for refused in (ModelActivationError, ArtifactIntegrityError, ArtifactCompatibilityError):
+    app.add_exception_handler(UnknownTrainingRunError, _not_found)
+    refusals = (ModelActivationError, ArtifactIntegrityError, ArtifactCompatibilityError)
+    for refused in (*refusals, TrainingInProgressError, NoTrainingDataError):
         app.add_exception_handler(refused, _conflict)
     app.add_exception_handler(DatabaseUnavailableError, _database_unavailable)
     app.add_exception_handler(Exception, _server_error)

@@ -1,0 +1,70 @@
+"""Starting the trainings asked for through the API, each in a process of its own
+(`src.lifecycle.training_job`), and noticing when one dies without saying so."""
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from database import training_runs
+from database.models import TrainingRun
+from database.training_runs import finish
+from src.config import PROJECT_ROOT, Settings
+from src.errors import NoTrainingDataError
+from src.preprocessing import has_extracts
+
+logger = logging.getLogger(__name__)
+
+
+class TrainingLauncher:
+    """Built once at start-up; `start` runs in a worker thread (a database write and a fork)."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self._settings = settings
+        self._engine = engine
+        # What the training's process needs of this one's configuration: the same database,
+        # store, tracking and data, whatever this process read them from.
+        self._environment = {
+            **os.environ,
+            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "MODEL_STORE_DIR": str(settings.model_store_dir),
+            "MLFLOW_DIR": str(settings.mlflow_dir),
+            "DATA_DIR": str(settings.data_dir),
+            "LOG_FORMAT": settings.log_format,
+            "LOG_LEVEL": settings.log_level,
+        }
+        if settings.mlflow_tracking_uri:
+            self._environment["MLFLOW_TRACKING_URI"] = settings.mlflow_tracking_uri
+
+    def start(
+        self, session: Session, params: dict[str, Any], by: str | None, request_id: str | None
+    ) -> TrainingRun:
+        """A queued run, its process started. Raises NoTrainingDataError (no extracts here)
+        or TrainingInProgressError (one at a time)."""
+        if not has_extracts(self._settings.data_dir):
+            raise NoTrainingDataError("this deployment has no HR extracts to train on")
+        run = training_runs.create(session, params, by, request_id)
+        process = subprocess.Popen(  # noqa: S603 (our own module, no shell, no user input)
+            [sys.executable, "-m", "src.lifecycle.training_job", run.id],
+            cwd=PROJECT_ROOT,
+            env=self._environment,
+            start_new_session=True,  # a ^C to the service does not kill it midway
+        )
+        threading.Thread(target=self._watch, args=(process, run.id), daemon=True).start()
+        logger.info("training run %s started (process %d)", run.id, process.pid)
+        return run
+
+    def _watch(self, process: subprocess.Popen, run_id: str) -> None:
+        """Waits for the process (no zombie), and fails its run if it died without ending it."""
+        code = process.wait()
+        with Session(self._engine) as session:
+            run = training_runs.get(session, run_id)
+            unfinished = run is not None and run.active == 1
+        if unfinished:
+            finish(self._engine, run_id, None, f"its process exited with code {code}")
+            logger.error("training run %s: process exited with code %d", run_id, code)

@@ -1,0 +1,115 @@
+"""Trainings through the API: one at a time (on SQLite and PostgreSQL), in a process of
+their own, followed to their end over HTTP while the service keeps answering."""
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine, update
+from sqlalchemy.orm import Session
+
+from database import training_runs
+from database.migrate import upgrade
+from database.models import TrainingRun, utc_now
+from src.errors import TrainingInProgressError
+from src.tracing import client_key_hash
+from tests.database.test_model_registry import ADMIN, AS_ADMIN, AS_CLIENT, EMPLOYEE, _models
+from tests.live_server import LiveServer, serve
+
+
+@pytest.fixture
+def migrated(engine: Engine) -> Engine:
+    upgrade(engine)
+    return engine
+
+
+def test_one_training_at_a_time_until_it_ends(migrated: Engine) -> None:
+    with Session(migrated) as session:
+        first = training_runs.create(session, {"n_repeats": 1}, None, None).id
+        with pytest.raises(TrainingInProgressError, match=first):
+            training_runs.create(session, {"n_repeats": 1}, None, None)
+    training_runs.finish(migrated, first, {"version": "1.1.0"}, None)
+    with Session(migrated) as session:
+        assert training_runs.get(session, first).status == "succeeded"
+        second = training_runs.create(session, {"n_repeats": 1}, None, None)
+        assert second.status == "queued"
+
+
+def test_a_run_whose_process_stopped_beating_is_failed_and_frees_the_slot(
+    migrated: Engine,
+) -> None:
+    with Session(migrated) as session:
+        dead = training_runs.create(session, {}, None, None).id
+        session.execute(update(TrainingRun).values(heartbeat_at=utc_now() - timedelta(minutes=6)))
+        session.commit()
+        alive = training_runs.create(session, {}, None, None)
+        reaped = training_runs.get(session, dead)
+        assert reaped.status == "failed" and "interrupted" in reaped.error
+        assert alive.active == 1
+
+
+@pytest.fixture
+def live(tmp_path: Path, db_url: str) -> Iterator[LiveServer]:
+    with serve(tmp_path, db_url, admin_tokens=ADMIN, model_store_dir=tmp_path / "store") as server:
+        yield server
+
+
+def _start(live: LiveServer, body: dict, headers: dict = AS_ADMIN) -> httpx.Response:
+    return httpx.post(f"{live.base_url}/training/runs", json=body, headers=headers)
+
+
+def test_starting_a_training_wants_an_admin_token_and_valid_parameters(live: LiveServer) -> None:
+    assert _start(live, {}, headers={}).status_code == 401
+    assert _start(live, {}, headers=AS_CLIENT).status_code == 403
+    too_many = _start(live, {"n_repeats": 9})
+    assert too_many.status_code == 422 and too_many.json()["errors"][0]["field"] == "n_repeats"
+    assert _start(live, {"candidates": ["svm"]}).status_code == 422
+    assert httpx.get(f"{live.base_url}/training/runs", headers=AS_CLIENT).json() == {"runs": []}
+
+
+def test_without_hr_extracts_there_is_nothing_to_train_on(tmp_path: Path, db_url: str) -> None:
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    with serve(tmp_path, db_url, admin_tokens=ADMIN, data_dir=empty) as live:
+        refused = _start(live, {})
+    assert refused.status_code == 409 and "no HR extracts" in refused.json()["detail"]
+
+
+@pytest.mark.slow
+def test_a_training_runs_to_its_end_in_its_own_process_while_the_service_answers(
+    tmp_path: Path,
+) -> None:
+    """On SQLite only: one full training is enough, the run's rows are tested on both."""
+    with serve(tmp_path, admin_tokens=ADMIN, model_store_dir=tmp_path / "store") as live:
+        _follow_a_training(live)
+
+
+def _follow_a_training(live: LiveServer) -> None:
+    started = _start(live, {"candidates": ["logistic_regression"], "n_repeats": 1})
+    assert started.status_code == 202, started.text
+    run = started.json()
+    assert run["status"] == "queued" and run["requested_by"] == client_key_hash(ADMIN)
+    again = _start(live, {})
+    assert again.status_code == 409 and run["run_id"] in again.json()["detail"]
+    url = f"{live.base_url}/training/runs/{run['run_id']}"
+    deadline, answered, seen = time.monotonic() + 300, 0, set()
+    while run["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, run
+        answer = httpx.post(f"{live.base_url}/predict", json=EMPLOYEE, headers=AS_CLIENT)
+        answered += answer.status_code == 200
+        run = httpx.get(url, headers=AS_CLIENT).json()
+        seen.add(run["status"])
+        time.sleep(0.5)
+    assert run["status"] == "succeeded", run["error"]
+    assert "running" in seen and answered >= 10  # it answered all along
+    assert run["progress"]["done"] == run["progress"]["total"] > 0
+    result = run["result"]
+    assert result["decision"] == "promote" and result["cv"]["roc_auc"] > 0.84
+    registered = {m["version"]: m for m in _models(live)["models"]}
+    assert registered[result["version"]]["sha256"] == result["sha256"]
+    assert registered[result["version"]]["mlflow_run_id"] == result["mlflow_run_id"]
+    listed = httpx.get(f"{live.base_url}/training/runs", headers=AS_CLIENT).json()["runs"]
+    assert [r["run_id"] for r in listed] == [run["run_id"]]
