@@ -74,20 +74,23 @@ def newest(session: Session, limit: int = 20) -> list[TrainingRun]:
     )
 
 
-def report(engine: Engine, run_id: str, **values: object) -> None:
-    """From the training's process: status, progress or result, with a heartbeat."""
+def report(engine: Engine, run_id: str, **values: object) -> bool:
+    """From the training's process: status, progress or result, with a heartbeat. False if
+    the run is no longer active (it was reaped as stale): its process should stop."""
     with Session(engine) as session:
-        session.execute(
+        updated = session.execute(
             update(TrainingRun)
-            .where(TrainingRun.id == run_id)
+            .where(TrainingRun.id == run_id, TrainingRun.active == 1)
             .values(**values, heartbeat_at=utc_now())
-        )
+        ).rowcount
         session.commit()
+    return updated == 1
 
 
-def finish(engine: Engine, run_id: str, result: dict | None, error: str | None) -> None:
-    """The run's end: succeeded with its result, or failed with the reason; frees the slot."""
-    report(
+def finish(engine: Engine, run_id: str, result: dict | None, error: str | None) -> bool:
+    """The run's end: succeeded with its result, or failed with the reason; frees the slot.
+    False if it had been reaped already (its end is not recorded over the reaping)."""
+    return report(
         engine,
         run_id,
         status="failed" if error else "succeeded",

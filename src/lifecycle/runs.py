@@ -20,6 +20,9 @@ from src.preprocessing import has_extracts
 
 logger = logging.getLogger(__name__)
 
+#: The environment a training's process keeps from the service's.
+_INHERITED = frozenset({"PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "VIRTUAL_ENV"})
+
 
 class TrainingLauncher:
     """Built once at start-up; `start` runs in a worker thread (a database write and a fork)."""
@@ -29,14 +32,18 @@ class TrainingLauncher:
         self._engine = engine
         # What the training's process needs of this one's configuration: the same database,
         # store, tracking and data, whatever this process read them from.
+        # Only what it needs: never the service's tokens (API, admin, Hub, metrics, users).
+        inherited = {
+            name: value
+            for name, value in os.environ.items()
+            if name in _INHERITED or name.startswith(("MLFLOW_", "AWS_"))
+        }
         self._environment = {
-            **os.environ,
+            **inherited,
             "DATABASE_URL": engine.url.render_as_string(hide_password=False),
             "MODEL_STORE_DIR": str(settings.model_store_dir),
             "MLFLOW_DIR": str(settings.mlflow_dir),
             "DATA_DIR": str(settings.data_dir),
-            "LOG_FORMAT": settings.log_format,
-            "LOG_LEVEL": settings.log_level,
         }
         if settings.mlflow_tracking_uri:
             self._environment["MLFLOW_TRACKING_URI"] = settings.mlflow_tracking_uri
@@ -49,12 +56,16 @@ class TrainingLauncher:
         if not has_extracts(self._settings.data_dir):
             raise NoTrainingDataError("this deployment has no HR extracts to train on")
         run = training_runs.create(session, params, by, request_id)
-        process = subprocess.Popen(  # noqa: S603 (our own module, no shell, no user input)
-            [sys.executable, "-m", "src.lifecycle.training_job", run.id],
-            cwd=PROJECT_ROOT,
-            env=self._environment,
-            start_new_session=True,  # a ^C to the service does not kill it midway
-        )
+        try:
+            process = subprocess.Popen(  # noqa: S603 (our own module, no shell, no user input)
+                [sys.executable, "-m", "src.lifecycle.training_job", run.id],
+                cwd=PROJECT_ROOT,
+                env=self._environment,
+                start_new_session=True,  # a ^C to the service does not kill it midway
+            )
+        except OSError as err:  # no process: the slot must not stay taken
+            finish(self._engine, run.id, None, f"its process could not start ({err.strerror})")
+            raise
         threading.Thread(target=self._watch, args=(process, run.id), daemon=True).start()
         logger.info("training run %s started (process %d)", run.id, process.pid)
         return run

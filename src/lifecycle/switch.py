@@ -124,6 +124,7 @@ class ModelSwitch:
             session.commit()
             if serving.model.sha256 != self._service.serving.model.sha256:
                 self._swap(serving)
+            self._metrics.model_behind.set(0)
             return done
 
     def follow(self, session: Session) -> bool:

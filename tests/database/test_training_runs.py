@@ -49,6 +49,11 @@ def test_a_run_whose_process_stopped_beating_is_failed_and_frees_the_slot(
         reaped = training_runs.get(session, dead)
         assert reaped.status == "failed" and "interrupted" in reaped.error
         assert alive.active == 1
+    # The reaped run's process, if it was only slow, learns it must stop, and cannot undo it.
+    assert not training_runs.report(migrated, dead, progress_done=3)
+    assert not training_runs.finish(migrated, dead, {"version": "9.9.9"}, None)
+    with Session(migrated) as session:
+        assert training_runs.get(session, dead).status == "failed"
 
 
 @pytest.fixture

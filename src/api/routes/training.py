@@ -94,6 +94,7 @@ def start_training(
 @router.get("/training/runs")
 def list_training_runs(session: SessionDep) -> TrainingRuns:
     """The 20 newest training runs, newest first."""
+    training_runs.reap_stale(session)
     return TrainingRuns(runs=[_view(run) for run in training_runs.newest(session)])
 
 
@@ -102,6 +103,7 @@ def get_training_run(
     session: SessionDep, run_id: Annotated[str, Path(max_length=64)]
 ) -> TrainingRunView:
     """One run: status, progress (fold i of n) and, once done, its result or its error."""
+    training_runs.reap_stale(session)
     run = training_runs.get(session, run_id)
     if run is None:
         raise UnknownTrainingRunError(f"no training run has id {run_id}")
