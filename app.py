@@ -195,7 +195,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(SecurityHeaders)  # on every answer, recorded or not
     # Outermost: every request's ids (read by the recorder and the logs), metrics, access line.
     app.add_middleware(RequestObserver, metrics=metrics, spaces=tuple(spaces))
-    install_error_handlers(app)
+    install_error_handlers(app, routes)
     install_examples(app, PROJECT_ROOT / "data")
     return app
 

@@ -1,11 +1,15 @@
 """Errors become HTTP here: JSON bodies that name the field and what is allowed."""
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match, Route
 
 from src.errors import (
     ArtifactCompatibilityError,
@@ -70,7 +74,31 @@ async def _database_unavailable(_: Request, exc: DatabaseUnavailableError) -> JS
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def _http_error_of(
+    routes: list[BaseRoute],
+) -> Callable[[Request, StarletteHTTPException], Awaitable[Response]]:
+    """Starlette's answer, but a 405's `Allow` lists every method of the path: a path served by
+    two routes (`GET` and the admin `POST /training/runs`) would otherwise name only the first
+    route's. `routes`: the API's routes, as its routers declare them."""
+
+    async def answer(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+            allowed = {
+                method
+                for route in routes
+                if isinstance(route, Route)
+                and route.methods
+                and route.matches(request.scope)[0] is not Match.NONE
+                for method in route.methods
+            }
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(allowed))}
+        return await http_exception_handler(request, exc)
+
+    return answer
+
+
+def install_error_handlers(app: FastAPI, routes: list[BaseRoute]) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http_error_of(routes))
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(UnknownEmployeeError, _not_found)
     app.add_exception_handler(UnknownPredictionError, _not_found)

@@ -118,3 +118,11 @@ def _follow_a_training(live: LiveServer) -> None:
     assert registered[result["version"]]["mlflow_run_id"] == result["mlflow_run_id"]
     listed = httpx.get(f"{live.base_url}/training/runs", headers=AS_CLIENT).json()["runs"]
     assert [r["run_id"] for r in listed] == [run["run_id"]]
+
+
+def test_a_method_the_path_does_not_serve_names_every_method_it_does(live: LiveServer) -> None:
+    """GET and the admin POST of /training/runs are two routes: 405 lists both."""
+    refused = httpx.request("OPTIONS", f"{live.base_url}/training/runs", headers=AS_CLIENT)
+    assert refused.status_code == 405 and refused.headers["allow"] == "GET, POST"
+    deleted = httpx.delete(f"{live.base_url}/predict", headers=AS_CLIENT)
+    assert deleted.status_code == 405 and deleted.headers["allow"] == "POST"
