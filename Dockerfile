@@ -28,7 +28,7 @@ WORKDIR /home/user/app
 # Runtime requirements only, from the lock: every package pinned and checked by its hash.
 COPY --chown=1000:1000 requirements.txt .
 RUN pip install --no-cache-dir --user --require-hashes -r requirements.txt \
-    && mkdir -p /home/user/spool
+    && mkdir -p /home/user/spool /home/user/model_store
 
 COPY --chown=1000:1000 app.py ./
 COPY --chown=1000:1000 src ./src

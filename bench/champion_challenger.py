@@ -5,14 +5,12 @@ same folds, with the decision the training would take.
     python -m bench.champion_challenger [--n-repeats 3] [--n-jobs 2]
 """
 
-import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from src.artifacts import load_local
+from bench.protocol import protocol_run
 from src.estimator import (
     Fit,
     Thresholded,
@@ -21,11 +19,8 @@ from src.estimator import (
     fit_logistic_regression,
     recipe_of,
 )
-from src.evaluation import Protocol, cross_validate
-from src.features import build_feature_frame
-from src.fields import TARGET
+from src.evaluation import cross_validate
 from src.lifecycle.comparison import compare
-from src.preprocessing import load_extracts
 from src.train import groups_of
 
 
@@ -45,25 +40,17 @@ CHALLENGERS: dict[str, Fit] = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data-dir", type=Path, default=Path("data"))
-    parser.add_argument("--models-dir", type=Path, default=Path("models"))
-    parser.add_argument("--n-repeats", type=int, default=3)
-    parser.add_argument("--n-jobs", type=int, default=1)
-    args = parser.parse_args(argv)
-    frame = load_extracts(args.data_dir)
-    features = build_feature_frame(frame)
-    target = frame[TARGET.name].to_numpy(dtype=int)
-    protocol = Protocol(n_repeats=args.n_repeats)
-    champion = load_local(args.models_dir).metadata
+    run = protocol_run(__doc__, argv)
+    frame, features, target, protocol = run.frame, run.features, run.target, run.protocol
+    champion = run.champion
     started = time.perf_counter()
     champion_cv = cross_validate(
-        recipe_of(champion["estimator"]), features, target, protocol, args.n_jobs
+        recipe_of(champion["estimator"]), features, target, protocol, run.args.n_jobs
     )
     print(f"champion {champion['version']} recipe: {time.perf_counter() - started:.0f} s")
     for name, fit in CHALLENGERS.items():
         started = time.perf_counter()
-        challenger = cross_validate(fit, features, target, protocol, args.n_jobs)
+        challenger = cross_validate(fit, features, target, protocol, run.args.n_jobs)
         result = compare(champion_cv, challenger, groups_of(frame), target, protocol)
         tests = "  ".join(
             f"{t['metric']} {t['advantage']:+.4f} (bound {t['lower_bound']:+.4f})"

@@ -77,6 +77,9 @@ class ModelVersion(Base):
     status: Mapped[str | None] = mapped_column(String(16))  # champion, challenger, refused, retired
     location: Mapped[str | None] = mapped_column(String(1024))  # the folder of its three files
     mlflow_run_id: Mapped[str | None] = mapped_column(String(64))
+    # The Hub revision that ships it, when a service loaded it from there.
+    hub_repo_id: Mapped[str | None] = mapped_column(String(200))
+    hub_revision: Mapped[str | None] = mapped_column(String(64))
     registered_at: Mapped[datetime | None]
     decision: Mapped[
         dict[str, Any] | None

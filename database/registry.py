@@ -39,6 +39,7 @@ def register(
     status: str,
     mlflow_run_id: str | None = None,
     decision: dict[str, Any] | None = None,
+    hub_revision: tuple[str, str] | None = None,
 ) -> ModelVersion:
     """The model's row with where its files are; added, or completed if it served already.
     A model registered again keeps its first status (a champion stays one), and its files'
@@ -52,6 +53,8 @@ def register(
         row.location = location
     row.mlflow_run_id = row.mlflow_run_id or mlflow_run_id
     row.decision = row.decision or decision
+    if hub_revision is not None:  # the newest pin that shipped it
+        row.hub_repo_id, row.hub_revision = hub_revision
     return row
 
 

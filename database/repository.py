@@ -33,6 +33,10 @@ def list_employee_ids(session: Session) -> set[int]:
     return set(session.scalars(select(Employee.id_employee)))
 
 
+def has_employees(session: Session) -> bool:
+    return session.scalar(select(Employee.id_employee).limit(1)) is not None
+
+
 def list_employees(session: Session) -> list[tuple[int, dict[str, Any], bool]]:
     """Every stored employee: id, canonical record and whether they left, by id."""
     rows = session.execute(
@@ -41,6 +45,22 @@ def list_employees(session: Session) -> list[tuple[int, dict[str, Any], bool]]:
         )
     )
     return [(row.id_employee, row.record, row.a_quitte_l_entreprise) for row in rows]
+
+
+def latest_reported_outcomes(session: Session) -> dict[int, bool]:
+    """Whether each employee HR reported on (`POST /outcomes`) left, by their newest report:
+    the latest date, then the latest recorded for the same date; two reports of one date
+    recorded at the same instant (one batch) resolve to "left", so the answer, and the data
+    hash, never depend on the database's order."""
+    reports = session.execute(
+        select(Outcome.id_employee, Outcome.left)
+        .where(Outcome.source == "api")
+        .order_by(Outcome.outcome_date.desc(), Outcome.recorded_at.desc(), Outcome.left.desc())
+    )
+    latest: dict[int, bool] = {}
+    for id_employee, left in reports:
+        latest.setdefault(id_employee, left)
+    return latest
 
 
 def add_employees(connection: Connection, rows: list[dict[str, Any]]) -> None:
@@ -264,7 +284,11 @@ class ServedModel:
             source=source,
             trained_at=datetime.fromisoformat(metadata["trained_at"]),
             threshold=metadata["threshold"],
-            metrics={"cv": metadata["metrics"]["cv"], "holdout": metadata["metrics"]["holdout"]},
+            metrics={
+                "cv": metadata["metrics"]["cv"],
+                "holdout": metadata["metrics"]["holdout"],
+                "training_data": metadata["training_data"],
+            },
         )
 
     @classmethod
@@ -326,7 +350,10 @@ def trace_rows(traces: list[CallTrace], model_version_id: int) -> list[TableRows
             "label": p["prediction"],
             "threshold": p["threshold"],
             "risk_level": p["risk_level"],
-            "explanation": {"factors": p["explanation"]},
+            "explanation": {
+                "factors": p["explanation"],
+                "baseline_logit": p.get("explanation_baseline"),
+            },
         }
         for input_id, p in zip(input_ids, predictions, strict=True)
     ]

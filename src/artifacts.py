@@ -40,6 +40,7 @@ class LoadedModel:
     source: str = "local"
     fallback_reason: str | None = None
     location: Path | None = None  # the folder of its three files
+    hub_revision: tuple[str, str] | None = None  # (repo id, commit) when it came from the Hub
 
 
 def sha256_bytes(content: bytes) -> str:
@@ -129,27 +130,33 @@ def load_local(directory: Path) -> LoadedModel:
     return LoadedModel(model, metadata, location=directory.resolve())
 
 
+def hub_file(settings: Settings, repo_id: str, revision: str | None, filename: str) -> Path:
+    """One file of a model repo at `revision`, through the huggingface_hub cache (offline
+    when HF_HUB_OFFLINE says so); raises what huggingface_hub raises."""
+    token = settings.hf_token.get_secret_value() if settings.hf_token else None
+    return Path(
+        hf_hub_download(
+            repo_id,
+            filename,
+            revision=revision,
+            cache_dir=settings.hf_cache_dir,
+            local_files_only=settings.hf_hub_offline,
+            endpoint=settings.hf_endpoint,
+            token=token,
+            etag_timeout=5,
+        )
+    )
+
+
 def fetch_from_hub(settings: Settings) -> LoadedModel:
     """Download metadata and model from the pinned Hub revision and verify the model's hash.
 
     The expected hash is `MODEL_SHA256` when set, else the one in the metadata of the pinned
     revision (a commit id cannot be rewritten; a branch name can, hence the pin).
     """
-    token = settings.hf_token.get_secret_value() if settings.hf_token else None
 
     def download(filename: str) -> Path:
-        return Path(
-            hf_hub_download(
-                settings.model_repo_id,
-                filename,
-                revision=settings.model_revision,
-                cache_dir=settings.hf_cache_dir,
-                local_files_only=settings.hf_hub_offline,
-                endpoint=settings.hf_endpoint,
-                token=token,
-                etag_timeout=5,
-            )
-        )
+        return hub_file(settings, settings.model_repo_id, settings.model_revision, filename)
 
     metadata_path = download(settings.metadata_filename)
     metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
@@ -160,7 +167,12 @@ def fetch_from_hub(settings: Settings) -> LoadedModel:
         )
     model = load_verified(download(settings.model_filename), expected)
     check_compatible(model, metadata)
-    return LoadedModel(model, metadata, source="hub", location=metadata_path.parent)
+    # The cache keeps each file under snapshots/<commit>/: the commit that shipped it, even
+    # when MODEL_REVISION names a branch.
+    pin = (settings.model_repo_id, metadata_path.parent.name)
+    return LoadedModel(
+        model, metadata, source="hub", location=metadata_path.parent, hub_revision=pin
+    )
 
 
 def load_model(settings: Settings) -> LoadedModel:

@@ -44,8 +44,18 @@ class TrainingInProgressError(RuntimeError):
     """A training is queued or running already: one at a time."""
 
 
-class NoTrainingDataError(RuntimeError):
-    """This deployment has no HR extracts to train on (the public Space carries none)."""
+class CannotTrainHereError(RuntimeError):
+    """This deployment cannot run the training asked for (the API answers 409)."""
+
+
+class NoTrainingDataError(CannotTrainHereError):
+    """The source asked for has nothing to learn from: no HR extracts (the public Space
+    carries none), or no stored employee."""
+
+
+class ModelStoreNotWritableError(CannotTrainHereError):
+    """The model store cannot be written here (a read-only mount): a training could not
+    register its model, so it is not started."""
 
 
 class UnknownTrainingRunError(LookupError):

@@ -9,7 +9,7 @@ cross-validation, again on the training data only.
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ INNER_FOLDS = 5
 C_GRID = tuple(np.logspace(-3, 1, 9).tolist())
 
 Thresholded = TunedThresholdClassifierCV | FixedThresholdClassifier
+Calibration = Literal["sigmoid", "isotonic"]
 
 #: A candidate: (features, target, random_state) -> fitted thresholded classifier.
 Fit = Callable[[pd.DataFrame, np.ndarray, int], Thresholded]
@@ -75,22 +76,32 @@ def _pipeline(classifier: BaseEstimator) -> Pipeline:
 
 
 def calibrate_and_threshold(
-    pipeline: Pipeline, features: pd.DataFrame, target: np.ndarray, random_state: int
+    pipeline: Pipeline,
+    features: pd.DataFrame,
+    target: np.ndarray,
+    random_state: int,
+    method: Calibration = "sigmoid",
 ) -> TunedThresholdClassifierCV:
     """Platt-calibrate `pipeline` and pick the F1-maximising threshold, both by inner CV.
 
     `ensemble=False` keeps one fitted pipeline behind one sigmoid, so a linear pipeline stays
-    exactly linear on the logit scale and its explanations stay exact.
+    exactly linear on the logit scale and its explanations stay exact. `isotonic` is there
+    for the calibration experiment (`bench/calibration.py`): a step function of the score,
+    it would break that additivity, and nothing shipped uses it.
     """
     calibrated = CalibratedClassifierCV(
-        pipeline, method="sigmoid", cv=_folds(random_state), ensemble=False
+        pipeline, method=method, cv=_folds(random_state), ensemble=False
     )
     tuned = TunedThresholdClassifierCV(calibrated, scoring="f1", cv=_folds(random_state))
     return tuned.fit(features, target)
 
 
 def fit_logistic_regression(
-    features: pd.DataFrame, target: np.ndarray, random_state: int, C: float | None = None
+    features: pd.DataFrame,
+    target: np.ndarray,
+    random_state: int,
+    C: float | None = None,
+    calibration: Calibration = "sigmoid",
 ) -> TunedThresholdClassifierCV:
     """Class-weighted logistic regression; C chosen by log-loss on inner folds, unless given
     (a champion's recipe is refitted with the C it was shipped with)."""
@@ -105,7 +116,7 @@ def fit_logistic_regression(
         pipeline.set_params(**search.best_params_)
     else:
         pipeline.set_params(classifier__C=C)
-    return calibrate_and_threshold(pipeline, features, target, random_state)
+    return calibrate_and_threshold(pipeline, features, target, random_state, calibration)
 
 
 def fit_gradient_boosting(

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from scipy.stats import chi2
 from sklearn.metrics import (
     average_precision_score,
     brier_score_loss,
@@ -56,15 +57,20 @@ class CrossValidation:
     folds: list[dict[str, float]]
     repeats: list[OutOfFold]
 
-    def summary(self) -> dict[str, dict[str, float]]:
-        """Mean and standard deviation of each metric over the folds."""
-        return {
-            name: {
-                "mean": float(np.mean([fold[name] for fold in self.folds])),
-                "std": float(np.std([fold[name] for fold in self.folds])),
+    def summary(self) -> dict[str, dict[str, Any]]:
+        """Mean and standard deviation of each metric over the folds, and the range of the
+        repeats' means (how much the figure moves with another shuffle of the folds)."""
+        per_repeat = len(self.folds) // len(self.repeats)
+        summary: dict[str, dict[str, Any]] = {}
+        for name in (*METRICS, "threshold"):
+            values = np.array([fold[name] for fold in self.folds])
+            means = values.reshape(len(self.repeats), per_repeat).mean(axis=1)
+            summary[name] = {
+                "mean": float(values.mean()),
+                "std": float(values.std()),
+                "repeat_range": [float(means.min()), float(means.max())],
             }
-            for name in (*METRICS, "threshold")
-        }
+        return summary
 
 
 def score(target: np.ndarray, probabilities: np.ndarray, decisions: np.ndarray) -> dict[str, float]:
@@ -161,14 +167,53 @@ def age_band(age: pd.Series) -> pd.Series:
     return bands.astype(str)
 
 
+#: Resamples of the per-group bootstrap intervals.
+BOOTSTRAP_RESAMPLES = 1000
+
+
+def _rates(target: np.ndarray, flagged: np.ndarray) -> dict[str, np.ndarray]:
+    """Recall, false positive rate and share flagged along the last axis (NaN where a
+    resample holds no leaver, resp. no stayer)."""
+    left = target.astype(bool)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {
+            "recall": (flagged & left).sum(axis=-1) / left.sum(axis=-1),
+            "false_positive_rate": (flagged & ~left).sum(axis=-1) / (~left).sum(axis=-1),
+            "selection_rate": flagged.mean(axis=-1),
+        }
+
+
+def bootstrap_intervals(
+    target: np.ndarray, decisions: list[np.ndarray], seed: int
+) -> dict[str, list[float] | None]:
+    """95 % percentile intervals of a group's recall, false positive rate and share flagged
+    (each resample's value averaged over the repeats, as the point estimates are): small
+    groups get the wide intervals they deserve. None where the group has no leaver (recall),
+    resp. no stayer (false positive rate)."""
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(target), size=(BOOTSTRAP_RESAMPLES, len(target)))
+    resampled = [_rates(target[draws], flagged[draws]) for flagged in decisions]
+    intervals = {}
+    for name in resampled[0]:
+        values = np.mean([rates[name] for rates in resampled], axis=0)
+        values = values[~np.isnan(values)]
+        if len(values):
+            low, high = np.percentile(values, [2.5, 97.5])
+            intervals[name] = [float(low), float(high)]
+        else:
+            intervals[name] = None
+    return intervals
+
+
 def slice_metrics(
-    groups: pd.DataFrame, target: np.ndarray, cv: CrossValidation
-) -> dict[str, dict[str, dict[str, float]]]:
-    """The CV metrics per value of each column of `groups`, averaged over the repeats.
+    groups: pd.DataFrame, target: np.ndarray, cv: CrossValidation, seed: int = 0
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """The CV metrics per value of each column of `groups`, averaged over the repeats, with
+    bootstrap intervals of the rates HR acts on.
 
     Out-of-fold answers are used so that each group is scored by models that never saw it.
     """
-    sliced: dict[str, dict[str, dict[str, float]]] = {}
+    sliced: dict[str, dict[str, dict[str, Any]]] = {}
     for column in groups.columns:
         sliced[column] = {}
         for value in sorted(groups[column].unique()):
@@ -181,33 +226,64 @@ def slice_metrics(
                 name: float(np.mean([metrics[name] for metrics in per_repeat]))
                 for name in per_repeat[0]
             }
+            decisions = [oof.decisions[mask] for oof in cv.repeats]
             sliced[column][str(value)] = {
                 "n": int(mask.sum()),
                 "leave_rate": float(target[mask].mean()),
                 **summary,
+                "intervals": bootstrap_intervals(target[mask], decisions, seed),
             }
     return sliced
 
 
 def calibration_table(
     target: np.ndarray, cv: CrossValidation, edges: tuple[float, ...]
-) -> list[dict[str, float]]:
-    """Predicted vs observed leave rate per probability band (first repeat, out of fold)."""
-    probabilities = cv.repeats[0].probabilities
+) -> list[dict[str, Any]]:
+    """Predicted vs observed leave rate per probability band, out of fold: means over the
+    repeats, with the range of the gap (observed − predicted) across them, so a band that
+    is off in every repeat is told from one that is off in one."""
     rows = []
     for low, high in zip(edges[:-1], edges[1:], strict=True):
-        mask = (probabilities >= low) & (probabilities < high)
-        if mask.any():
+        per_repeat = []
+        for oof in cv.repeats:
+            mask = (oof.probabilities >= low) & (oof.probabilities < high)
+            if mask.any():
+                predicted = float(oof.probabilities[mask].mean())
+                per_repeat.append((int(mask.sum()), predicted, float(target[mask].mean())))
+        if per_repeat:
+            n, predicted, observed = np.array(per_repeat).T
+            gaps = observed - predicted
             rows.append(
                 {
                     "from": low,
                     "to": high,
-                    "n": int(mask.sum()),
-                    "mean_probability": float(probabilities[mask].mean()),
-                    "observed_rate": float(target[mask].mean()),
+                    "n": int(round(n.mean())),
+                    "mean_probability": float(predicted.mean()),
+                    "observed_rate": float(observed.mean()),
+                    "gap_range": [float(gaps.min()), float(gaps.max())],
+                    "repeats": len(per_repeat),
                 }
             )
     return rows
+
+
+def hosmer_lemeshow(
+    target: np.ndarray, probabilities: np.ndarray, n_groups: int = 10
+) -> dict[str, float]:
+    """The Hosmer–Lemeshow test over deciles of predicted risk: sum over groups of
+    (observed − expected leavers)² / (expected × (1 − mean probability)), against a χ² with
+    n_groups degrees of freedom: out-of-fold answers come from models fitted without these
+    employees, an external validation, where no degree of freedom was spent on them (g − 2
+    is for a model scored on its own training data). A small p-value says the probabilities
+    are off somewhere (the calibration table says where)."""
+    order = np.argsort(probabilities, kind="stable")
+    statistic = 0.0
+    for group in np.array_split(order, n_groups):
+        expected, observed = probabilities[group].sum(), target[group].sum()
+        mean = expected / len(group)
+        statistic += (observed - expected) ** 2 / (expected * (1 - mean))
+    dof = n_groups
+    return {"statistic": float(statistic), "df": dof, "p_value": float(chi2.sf(statistic, dof))}
 
 
 def operating_points(

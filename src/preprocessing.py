@@ -7,7 +7,7 @@ nothing is dropped or duplicated silently.
 """
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -63,13 +63,29 @@ def load_extracts(data_dir: Path) -> pd.DataFrame:
     return _clean(merged)
 
 
-def hash_extracts(data_dir: Path) -> str:
-    """sha256 over the three extract files in a fixed order: identifies the training data."""
-    digest = hashlib.sha256()
-    for extract in Extract:
-        digest.update(extract.value.encode())
-        digest.update((data_dir / extract.value).read_bytes())
-    return digest.hexdigest()
+def hash_records(clean: pd.DataFrame) -> str:
+    """sha256 of clean records (ids, canonical fields, target): names the data a model learnt
+    from by its content, so the same employees and outcomes hash the same whether they came
+    from the extracts or the database, and a file saved again with other quoting does not
+    look like new data."""
+    text = clean.to_csv(lineterminator="\n")  # floats as repr: exact and stable
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def frame_from_records(
+    records: Mapping[int, Mapping[str, object]], targets: Mapping[int, bool]
+) -> pd.DataFrame:
+    """Stored canonical records and their outcomes -> the frame `load_extracts` returns for
+    the same employees (same columns, order, types and index), checked by the same rules."""
+    ids = sorted(records)
+    columns = {
+        spec.name: pd.Series([records[i][spec.name] for i in ids], dtype=_DTYPES[spec.kind])
+        for spec in FIELDS
+    }
+    columns[TARGET.name] = pd.Series([targets[i] for i in ids], dtype="bool")
+    clean = pd.DataFrame(columns).set_axis(pd.Index(ids, name=EMPLOYEE_ID))
+    _check_order_rules(clean)
+    return clean
 
 
 def _expected_columns(extract: Extract) -> list[str]:

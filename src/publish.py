@@ -1,14 +1,15 @@
-"""Publish CLI: `python -m src.publish --repo-id org/name` uploads models/ to a Hub model repo
-and prints the commit to pin as MODEL_REVISION."""
+"""Publish CLI: `python -m src.publish --repo-id org/name` uploads models/ (and the Hub's card)
+to a Hub model repo and prints the commit to pin as MODEL_REVISION."""
 
 import argparse
 import logging
 from pathlib import Path
 from typing import Protocol
 
-from huggingface_hub import HfApi
+from huggingface_hub import CommitOperationAdd, HfApi
 
 from src.artifacts import CARD_FILE, METADATA_FILE, MODEL_FILE, load_local
+from src.hub_card import hub_card
 
 logger = logging.getLogger(__name__)
 
@@ -18,30 +19,41 @@ class HubClient(Protocol):
 
     def create_repo(self, repo_id: str, *, repo_type: str, exist_ok: bool) -> object: ...
 
-    def upload_folder(
+    def create_commit(
         self,
-        *,
         repo_id: str,
-        folder_path: Path,
-        repo_type: str,
+        operations: list[CommitOperationAdd],
+        *,
         commit_message: str,
-        allow_patterns: list[str],
+        repo_type: str,
     ) -> object: ...
 
 
+#: The Hub shows a repo's README.md as its model card.
+HUB_CARD_FILE = "README.md"
+
+
 def publish(client: HubClient, models_dir: Path, repo_id: str) -> str:
-    """Upload the three artifact files in one commit; returns the commit id to pin.
+    """Upload the three artifact files and the Hub's card (README.md: MODEL_CARD.md behind
+    its YAML header) in one commit; returns the commit id to pin.
 
     The artifact is hash-checked first, so a corrupted file is never published.
     """
-    version = load_local(models_dir).metadata["version"]
+    loaded = load_local(models_dir)
+    card = hub_card(loaded.metadata, (models_dir / CARD_FILE).read_text(encoding="utf-8"))
+    operations = [
+        CommitOperationAdd(path_in_repo=name, path_or_fileobj=models_dir / name)
+        for name in (MODEL_FILE, METADATA_FILE, CARD_FILE)
+    ]
+    operations.append(
+        CommitOperationAdd(path_in_repo=HUB_CARD_FILE, path_or_fileobj=str(card).encode())
+    )
     client.create_repo(repo_id, repo_type="model", exist_ok=True)
-    commit = client.upload_folder(
-        repo_id=repo_id,
-        folder_path=models_dir,
+    commit = client.create_commit(
+        repo_id,
+        operations,
+        commit_message=f"Attrition model {loaded.metadata['version']}",
         repo_type="model",
-        commit_message=f"Attrition model {version}",
-        allow_patterns=[MODEL_FILE, METADATA_FILE, CARD_FILE],
     )
     return commit.oid
 

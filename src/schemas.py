@@ -4,7 +4,15 @@ the field list, nor (a test checks) from the model's schema in `models/metadata.
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    create_model,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from src.fields import FIELDS, MAX_EMPLOYEE_ID, ORDER_RULES, FieldSpec, Kind
 from src.preprocessing import parse_oui_non, parse_percent
@@ -66,9 +74,16 @@ class _RecordRules(BaseModel):
     def _years_are_consistent(self) -> Self:
         for rule in ORDER_RULES:
             smaller, larger = getattr(self, rule.smaller), getattr(self, rule.larger)
-            if smaller > larger:
-                raise ValueError(
-                    f"{rule.smaller} ({smaller}) must not exceed {rule.larger} ({larger})"
+            if smaller > larger:  # a type and a context, so that the UI can word it in French
+                raise PydanticCustomError(
+                    "years_order",
+                    "{smaller} ({smaller_value}) must not exceed {larger} ({larger_value})",
+                    {
+                        "smaller": rule.smaller,
+                        "smaller_value": smaller,
+                        "larger": rule.larger,
+                        "larger_value": larger,
+                    },
                 )
         return self
 
@@ -106,6 +121,15 @@ class Prediction(BaseModel):
     risk_level: Literal["faible", "moyen", "élevé"]
     model_version: str
     explanation: list[Factor] = Field(description="largest contribution first")
+    # Left out when None: a trace of an answer sent before the baseline existed is rebuilt
+    # without it, so that it still hashes to what was sent.
+    explanation_baseline: float | None = Field(
+        default=None,
+        exclude_if=lambda baseline: baseline is None,
+        description="the logit of the reference employee (the training mean): probability = "
+        "1 / (1 + exp(-(explanation_baseline + sum of the contributions))); absent from "
+        "answers sent before it was added",
+    )
 
 
 class BatchRequest(BaseModel):
@@ -126,6 +150,7 @@ def prediction_body(
     risk_level: str,
     model_version: str,
     explanation: list[dict[str, Any]],
+    explanation_baseline: float | None,
 ) -> dict[str, Any]:
     """A `Prediction` as the JSON sent back, keys in contract order.
 
@@ -140,4 +165,5 @@ def prediction_body(
         "risk_level": risk_level,
         "model_version": model_version,
         "explanation": explanation,
+        **({} if explanation_baseline is None else {"explanation_baseline": explanation_baseline}),
     }

@@ -231,6 +231,7 @@ def _body(serving: Serving, scoring: Scoring) -> dict[str, Any]:
         scoring.risk_level,
         serving.version,
         [{"feature": name, "contribution": value} for name, value in scoring.contributions],
+        scoring.baseline_logit,
     )
 
 

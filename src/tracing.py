@@ -289,6 +289,7 @@ def trace_view(stored: StoredPrediction) -> PredictionTraceView:
                 result.risk_level,
                 model.version,
                 factors,
+                result.explanation.get("baseline_logit"),
             ),
         ),
     )

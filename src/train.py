@@ -7,7 +7,7 @@ import argparse
 import logging
 import platform
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,13 +25,14 @@ from database.engine import engine_from_settings
 from database.migrate import upgrade
 from src.artifacts import (
     METADATA_FILE,
+    hub_file,
     model_bytes,
     read_metadata,
     sha256_bytes,
     write_artifacts,
 )
 from src.config import Settings
-from src.errors import ModelSelectionError
+from src.errors import ModelSelectionError, NoTrainingDataError
 from src.estimator import (
     CANDIDATES,
     LINEAR_CANDIDATES,
@@ -47,6 +48,7 @@ from src.evaluation import (
     calibration_table,
     cross_validate,
     evaluate_holdout,
+    hosmer_lemeshow,
     operating_points,
     slice_metrics,
 )
@@ -55,11 +57,11 @@ from src.fields import TARGET, describe_fields
 from src.lifecycle.comparison import compare
 from src.lifecycle.store import status_of, store_and_register
 from src.lifecycle.tracking import TrackedRun, tracking_store
+from src.lifecycle.training_data import SOURCES, TrainingData
 from src.lifecycle.versioning import change_kind, latest, next_version
 from src.model_card import render_model_card
 from src.monitoring.profile import build_profile
 from src.prediction import Predictor, RiskLevels
-from src.preprocessing import hash_extracts, load_extracts
 
 logger = logging.getLogger(__name__)
 
@@ -105,16 +107,28 @@ def check_bar(summary: dict[str, dict[str, float]]) -> list[str]:
 def _risk_level_rows(
     levels: RiskLevels, target: np.ndarray, cv: CrossValidation
 ) -> list[dict[str, Any]]:
-    """How the risk bands sort employees the models never saw (first repeat, out of fold)."""
-    probabilities = cv.repeats[0].probabilities
+    """How the risk bands sort employees the models never saw (out of fold): the mean over
+    the repeats, and the range of the observed leave rate across them."""
     bounds = [("faible", 0.0, levels.moyen_from), ("moyen", levels.moyen_from, levels.eleve_from)]
     bounds.append(("élevé", levels.eleve_from, 1.0))
     rows = []
     for level, low, high in bounds:
-        mask = (probabilities >= low) & ((probabilities < high) | (level == "élevé"))
-        rate = float(target[mask].mean()) if mask.any() else 0.0
+        counts, rates = [], []
+        for oof in cv.repeats:
+            p = oof.probabilities
+            mask = (p >= low) & ((p < high) | (level == "élevé"))
+            counts.append(int(mask.sum()))
+            if mask.any():  # a band empty in a repeat has no rate there
+                rates.append(float(target[mask].mean()))
         rows.append(
-            {"level": level, "from": low, "to": high, "n": int(mask.sum()), "observed_rate": rate}
+            {
+                "level": level,
+                "from": low,
+                "to": high,
+                "n": int(round(np.mean(counts))),
+                "observed_rate": float(np.mean(rates)) if rates else 0.0,
+                "observed_rate_range": [min(rates), max(rates)] if rates else [0.0, 0.0],
+            }
         )
     return rows
 
@@ -159,7 +173,7 @@ def groups_of(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _out_of_fold_views(
-    model: TrainedModel, frame: pd.DataFrame, target: np.ndarray, cv: CrossValidation
+    model: TrainedModel, frame: pd.DataFrame, target: np.ndarray, cv: CrossValidation, seed: int
 ) -> dict[str, Any]:
     """Calibration, risk bands and per-group metrics, all on answers of models that never saw
     the employee."""
@@ -170,8 +184,9 @@ def _out_of_fold_views(
         "operating_points": operating_points(
             target, cv, (*OPERATING_THRESHOLDS, round(model.threshold, 3))
         ),
+        "hosmer_lemeshow": [hosmer_lemeshow(target, oof.probabilities) for oof in cv.repeats],
         "risk_levels": _risk_level_rows(levels, target, cv),
-        "slices": slice_metrics(groups, target, cv),
+        "slices": slice_metrics(groups, target, cv, seed),
     }
 
 
@@ -197,19 +212,6 @@ def with_profile(model: TrainedModel, frame: pd.DataFrame, target: np.ndarray) -
 
 #: A training's progress: (steps done, steps in all, what it is doing).
 Progress = Callable[[int, int, str], None]
-
-
-@dataclass(frozen=True)
-class TrainingData:
-    """Clean records with their outcome, where they came from and the hash that names them."""
-
-    frame: pd.DataFrame
-    sha256: str
-    source: str
-
-    @classmethod
-    def from_extracts(cls, data_dir: Path) -> "TrainingData":
-        return cls(load_extracts(data_dir), hash_extracts(data_dir), "extracts")
 
 
 class _Steps:
@@ -291,17 +293,12 @@ def train(
         "holdout": holdout,
         "candidates": summaries,
         "bar": BAR,
-        **_out_of_fold_views(model, frame, target, evaluations[chosen]),
+        **_out_of_fold_views(model, frame, target, evaluations[chosen], protocol.random_state),
     }
     metadata = {
         "name": "technova-attrition",
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "training_data": {
-            "source": data.source,
-            "sha256": data.sha256,
-            "n_employees": int(len(target)),
-            "n_leavers": int(target.sum()),
-        },
+        "training_data": data.describe(),
         "libraries": _libraries(),
         "estimator": {
             "family": chosen,
@@ -314,6 +311,11 @@ def train(
         "risk_levels": _risk_cutoffs(RiskLevels.derive(model.base_rate, model.threshold)),
         "input_schema": describe_fields(),
         "features": _feature_rows(model, features),
+        "explanation": {
+            "baseline_logit": Predictor(model).baseline_logit,
+            "unit": "logit",
+            "reference": "the mean encoded row of the training data",
+        },
         "metrics": metrics,
     }
     if champion is None:  # a first model, or none to compare with: a major version
@@ -340,16 +342,32 @@ def train(
     return written
 
 
-def registry_state(engine: Engine) -> tuple[str | None, bool, Path | None]:
+def registry_state(engine: Engine, settings: Settings) -> tuple[str | None, bool, Path | None]:
     """The newest registered version (the one to bump), whether anything is registered, and
-    the champion's folder if its files are here."""
+    a folder holding the champion's metadata: its own, if its files are here, else the Hub
+    revision that shipped it (a service that loaded it from the Hub registered its cache,
+    which a trainer elsewhere does not have). None when neither can be read."""
     with Session(engine) as session:
         registered = [row for row in registry.versions(session) if row.location]
         champion = registry.champion(session)
+    newest = latest([row.version for row in registered])
     folder = champion and champion.location and Path(champion.location)
-    if folder and not (folder / METADATA_FILE).is_file():
-        folder = None
-    return latest([row.version for row in registered]), bool(registered), folder
+    if folder and (folder / METADATA_FILE).is_file():
+        return newest, bool(registered), folder
+    if champion is not None and champion.hub_repo_id and champion.hub_revision:
+        try:
+            metadata = hub_file(
+                settings, champion.hub_repo_id, champion.hub_revision, METADATA_FILE
+            )
+            return newest, bool(registered), metadata.parent
+        except Exception as err:  # noqa: BLE001 (any Hub failure: say it, train nothing)
+            logger.error(
+                "the champion's Hub revision %s@%s could not be read: %s",
+                champion.hub_repo_id,
+                champion.hub_revision,
+                type(err).__name__,
+            )
+    return newest, bool(registered), None
 
 
 def read_champion(path: Path | None) -> dict[str, Any] | None:
@@ -362,6 +380,13 @@ def read_champion(path: Path | None) -> dict[str, Any] | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    parser.add_argument(
+        "--source",
+        choices=SOURCES,
+        default="extracts",
+        help="the HR extracts in --data-dir, or the stored employees with the outcomes "
+        "reported through POST /outcomes (DATABASE_URL)",
+    )
     parser.add_argument("--output-dir", type=Path, default=Path("models"))
     parser.add_argument(
         "--champion",
@@ -389,21 +414,33 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = Settings()
-    champion_dir = None if args.no_champion else args.champion
-    after, engine = None, None
-    if args.register:
-        engine = engine_from_settings(settings)
+    if not (args.register or args.source == "database"):
+        return _run(args, settings, None)
+    engine = engine_from_settings(settings)
+    try:
         upgrade(engine)
-        after, registered, champion_dir = registry_state(engine)
+        return _run(args, settings, engine)
+    finally:
+        engine.dispose()
+
+
+def _run(args: argparse.Namespace, settings: Settings, engine: Engine | None) -> int:
+    champion_dir = None if args.no_champion else args.champion
+    after = None
+    if args.register:
+        after, registered, champion_dir = registry_state(engine, settings)
         if registered and champion_dir is None and not args.no_champion:
             logger.error(
                 "the registry's champion has no files here: train where MODEL_STORE_DIR and "
                 "the champion's folder are mounted (or --no-champion for a first model)"
             )
-            engine.dispose()
             return 1
     champion = read_champion(champion_dir)
-    data = TrainingData.from_extracts(args.data_dir)
+    try:
+        data = TrainingData.load(args.source, args.data_dir, engine)
+    except NoTrainingDataError as err:
+        logger.error("nothing to train on: %s", err)
+        return 1
     if (
         args.only_if_data_changed
         and champion
@@ -426,21 +463,23 @@ def main(argv: list[str] | None = None) -> int:
                 after=after,
                 over_champion=over_champion,
             )
-            if engine is not None:
+            if args.register:
                 folder = store_and_register(engine, settings.model_store_dir, args.output_dir)
                 logger.info(
                     "registered %s (%s) in %s", metadata["version"], status_of(metadata), folder
                 )
     except (ModelSelectionError, ValueError) as err:
-        logger.error("no model %s: %s", "registered" if engine else "written", err)
+        logger.error("no model %s: %s", "registered" if args.register else "written", err)
         return 1
-    finally:
-        if engine is not None:
-            engine.dispose()
+    _log_result(args.output_dir, metadata)
+    return 0
+
+
+def _log_result(output_dir: Path, metadata: dict[str, Any]) -> None:
     cv = metadata["metrics"]["cv"]
     logger.info(
         "wrote %s %s: %s, CV ROC-AUC %.3f ± %.3f, PR-AUC %.3f ± %.3f, Brier %.3f, threshold %.3f",
-        args.output_dir,
+        output_dir,
         metadata["version"],
         metadata["estimator"]["family"],
         cv["roc_auc"]["mean"],
@@ -455,7 +494,6 @@ def main(argv: list[str] | None = None) -> int:
         logger.info("against the champion %s: %s", comparison["champion"], comparison["decision"])
         for reason in comparison["reasons"]:
             logger.info("  %s", reason)
-    return 0
 
 
 if __name__ == "__main__":

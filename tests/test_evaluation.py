@@ -7,13 +7,16 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 
 from src.estimator import Thresholded, fit_dummy
 from src.evaluation import (
+    METRICS,
     CrossValidation,
     OutOfFold,
     Protocol,
     age_band,
+    bootstrap_intervals,
     calibration_table,
     cross_validate,
     evaluate_holdout,
+    hosmer_lemeshow,
     operating_points,
     score,
     slice_metrics,
@@ -84,9 +87,20 @@ def test_summary_reports_mean_and_std_of_every_metric(
         "selection_rate",
         "threshold",
     }
-    assert summary["roc_auc"] == {"mean": 0.5, "std": 0.0}
+    assert summary["roc_auc"] == {"mean": 0.5, "std": 0.0, "repeat_range": [0.5, 0.5]}
     # the dummy flags no one (threshold 0.5 above its constant score)
-    assert summary["false_positive_rate"] == summary["selection_rate"] == {"mean": 0.0, "std": 0.0}
+    nobody = {"mean": 0.0, "std": 0.0, "repeat_range": [0.0, 0.0]}
+    assert summary["false_positive_rate"] == summary["selection_rate"] == nobody
+
+
+def test_the_repeat_range_spans_the_means_of_each_repeat() -> None:
+    folds = [dict.fromkeys((*METRICS, "threshold"), 0.0) for _ in range(4)]
+    for fold, auc in zip(folds, (0.8, 0.9, 0.6, 0.7), strict=True):
+        fold["roc_auc"] = auc
+    repeats = [OutOfFold(np.zeros(2), np.zeros(2, dtype=bool))] * 2
+    summary = CrossValidation(folds, repeats).summary()["roc_auc"]
+    assert summary["mean"] == pytest.approx(0.75)
+    assert summary["repeat_range"] == pytest.approx([0.65, 0.85])  # (0.6+0.7)/2, (0.8+0.9)/2
 
 
 def test_false_positive_and_selection_rates_count_the_flagged() -> None:
@@ -138,6 +152,47 @@ def test_slices_and_calibration_use_out_of_fold_answers(
     table = calibration_table(target, cv, (0.0, 0.1, 0.2, 1.0))
     assert [row["n"] for row in table] == [1470]  # every dummy answer is ~0.161
     assert table[0]["observed_rate"] == pytest.approx(237 / 1470)
+    assert table[0]["repeats"] == 2 and table[0]["gap_range"][1] == pytest.approx(0.0, abs=0.01)
+
+
+def test_a_band_off_in_every_repeat_has_a_gap_range_of_one_sign() -> None:
+    target = np.array([1, 1, 0, 0])
+    repeats = [
+        OutOfFold(np.array([0.6, 0.6, 0.1, 0.1]), np.zeros(4, dtype=bool)),
+        OutOfFold(np.array([0.7, 0.5, 0.1, 0.2]), np.zeros(4, dtype=bool)),
+    ]
+    low, high = calibration_table(target, CrossValidation([], repeats), (0.0, 0.3, 1.0))
+    assert high["observed_rate"] == 1.0 and high["gap_range"] == pytest.approx([0.4, 0.4])
+    assert low["gap_range"] == pytest.approx([-0.15, -0.1])
+
+
+def test_hosmer_lemeshow_tells_calibrated_from_miscalibrated_probabilities() -> None:
+    rng = np.random.default_rng(3)
+    probabilities = rng.uniform(0.02, 0.9, size=5000)
+    target = (rng.uniform(size=5000) < probabilities).astype(int)
+    calibrated = hosmer_lemeshow(target, probabilities)
+    assert calibrated["df"] == 10 and calibrated["p_value"] > 0.01
+    too_low = hosmer_lemeshow(target, probabilities * 0.8)  # every risk under-predicted
+    assert too_low["p_value"] < 1e-6 and too_low["statistic"] > calibrated["statistic"]
+
+
+def test_bootstrap_intervals_hold_the_estimate_and_widen_for_a_small_group() -> None:
+    rng = np.random.default_rng(5)
+    target = rng.uniform(size=2000) < 0.2
+    flagged = np.where(target, rng.uniform(size=2000) < 0.6, rng.uniform(size=2000) < 0.1)
+    large = bootstrap_intervals(target, [flagged], seed=1)
+    small = bootstrap_intervals(target[:100], [flagged[:100]], seed=1)
+    recall = flagged[target].mean()
+    assert large["recall"][0] < recall < large["recall"][1]
+    for name in ("recall", "false_positive_rate", "selection_rate"):
+        assert np.diff(small[name])[0] > 2 * np.diff(large[name])[0]
+    assert bootstrap_intervals(target, [flagged], seed=1) == large  # seeded
+
+
+def test_a_group_without_leavers_has_no_recall_interval_but_the_others() -> None:
+    intervals = bootstrap_intervals(np.zeros(30, dtype=bool), [np.ones(30, dtype=bool)], seed=0)
+    assert intervals["recall"] is None
+    assert intervals["false_positive_rate"] == [1.0, 1.0]
 
 
 def test_operating_points_give_recall_precision_and_staff_flagged_with_their_range() -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from huggingface_hub import CommitOperationAdd, ModelCard
 
 from src.artifacts import LoadedModel
 from src.errors import ArtifactIntegrityError
@@ -25,20 +26,37 @@ class FakeHub:
     def create_repo(self, repo_id: str, **kwargs: object) -> None:
         self.calls.append(("create_repo", {"repo_id": repo_id, **kwargs}))
 
-    def upload_folder(self, **kwargs: object) -> _Commit:
-        self.calls.append(("upload_folder", kwargs))
+    def create_commit(
+        self, repo_id: str, operations: list[CommitOperationAdd], **kwargs: object
+    ) -> _Commit:
+        files = {}
+        for operation in operations:
+            with operation.as_file() as handle:
+                files[operation.path_in_repo] = handle.read()
+        self.calls.append(("create_commit", {"repo_id": repo_id, "files": files, **kwargs}))
         return _Commit("0123456789abcdef0123456789abcdef01234567")
 
 
-def test_publish_uploads_the_artifact_and_returns_the_commit() -> None:
+def test_publish_uploads_the_artifact_and_its_card_in_one_commit(shipped: LoadedModel) -> None:
     hub = FakeHub()
     commit = publish(hub, MODELS_DIR, "futurisys/attrition")
     assert commit == "0123456789abcdef0123456789abcdef01234567"
-    (_, created), (_, uploaded) = hub.calls
+    (_, created), (_, committed) = hub.calls
     assert created == {"repo_id": "futurisys/attrition", "repo_type": "model", "exist_ok": True}
-    assert uploaded["folder_path"] == MODELS_DIR
-    assert sorted(uploaded["allow_patterns"]) == ["MODEL_CARD.md", "metadata.json", "model.joblib"]
-    assert uploaded["commit_message"] == "Attrition model 1.0.0"
+    files = committed["files"]
+    for name in ("model.joblib", "metadata.json", "MODEL_CARD.md"):
+        assert files[name] == (MODELS_DIR / name).read_bytes()
+    assert committed["commit_message"] == "Attrition model 1.0.0"
+    assert committed["repo_type"] == "model"
+    card = ModelCard(files["README.md"].decode())
+    assert card.text.strip() == files["MODEL_CARD.md"].decode().strip()
+    assert card.data.library_name == "sklearn" and card.data.language == "fr"
+    results = {result.metric_type: result.metric_value for result in card.data.eval_results}
+    cv = shipped.metadata["metrics"]["cv"]
+    assert results == {name: round(cv[name]["mean"], 4) for name in results}
+    assert set(results) == {"roc_auc", "pr_auc", "brier", "f1", "recall"}
+    assert card.data.model_sha256 == shipped.metadata["sha256"]
+    assert "model-index:" in files["README.md"].decode()
 
 
 def test_publish_refuses_a_corrupted_artifact(tmp_path: Path) -> None:

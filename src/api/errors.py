@@ -14,9 +14,9 @@ from starlette.routing import BaseRoute, Match, Route
 from src.errors import (
     ArtifactCompatibilityError,
     ArtifactIntegrityError,
+    CannotTrainHereError,
     DatabaseUnavailableError,
     ModelActivationError,
-    NoTrainingDataError,
     TrainingInProgressError,
     UnknownEmployeeError,
     UnknownModelError,
@@ -105,7 +105,7 @@ def install_error_handlers(app: FastAPI, routes: list[BaseRoute]) -> None:
     app.add_exception_handler(UnknownModelError, _not_found)
     app.add_exception_handler(UnknownTrainingRunError, _not_found)
     refusals = (ModelActivationError, ArtifactIntegrityError, ArtifactCompatibilityError)
-    for refused in (*refusals, TrainingInProgressError, NoTrainingDataError):
+    for refused in (*refusals, TrainingInProgressError, CannotTrainHereError):
         app.add_exception_handler(refused, _conflict)
     app.add_exception_handler(DatabaseUnavailableError, _database_unavailable)
     app.add_exception_handler(Exception, _server_error)

@@ -92,7 +92,7 @@ def install_examples(app: FastAPI, data_dir: Path) -> None:
             _set_example(paths["/health"]["get"], None, health_report(app.state))
             _set_example(paths["/health/live"]["get"], None, live())
             _set_example(paths["/health/ready"]["get"], None, ready())
-            _set_example(paths["/model"]["get"], None, model_report(service.serving.loaded))
+            _set_example(paths["/model"]["get"], None, model_report(service.serving))
             stored = EmployeeRecord(**employee, id_employee=1)  # the shape, not the stored one
             stored_answer = service.predict_untraced([stored])[0].model_dump(mode="json")
             _set_example(paths["/employees/{id_employee}/predict"]["post"], None, stored_answer)

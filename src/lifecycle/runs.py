@@ -5,7 +5,9 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 import threading
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -13,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from database import training_runs
 from database.models import TrainingRun
+from database.repository import has_employees
 from database.training_runs import finish
 from src.config import PROJECT_ROOT, Settings
-from src.errors import NoTrainingDataError
+from src.errors import ModelStoreNotWritableError, NoTrainingDataError
 from src.preprocessing import has_extracts
 
 logger = logging.getLogger(__name__)
@@ -51,10 +54,20 @@ class TrainingLauncher:
     def start(
         self, session: Session, params: dict[str, Any], by: str | None, request_id: str | None
     ) -> TrainingRun:
-        """A queued run, its process started. Raises NoTrainingDataError (no extracts here)
-        or TrainingInProgressError (one at a time)."""
-        if not has_extracts(self._settings.data_dir):
+        """A queued run, its process started. Raises NoTrainingDataError (nothing to learn
+        from in the source asked for), ModelStoreNotWritableError (nowhere to register the
+        model) or TrainingInProgressError (one at a time)."""
+        if params["source"] == "extracts" and not has_extracts(self._settings.data_dir):
             raise NoTrainingDataError("this deployment has no HR extracts to train on")
+        if params["source"] == "database" and not has_employees(session):
+            raise NoTrainingDataError(
+                "no employee is stored to train on (python -m database.load_employees)"
+            )
+        if not _writable(self._settings.model_store_dir):
+            raise ModelStoreNotWritableError(
+                "the model store cannot be written here (MODEL_STORE_DIR is read-only): "
+                "train where it is writable, e.g. the training CronJob of deploy/k8s"
+            )
         run = training_runs.create(session, params, by, request_id)
         try:
             process = subprocess.Popen(  # noqa: S603 (our own module, no shell, no user input)
@@ -79,3 +92,14 @@ class TrainingLauncher:
         if unfinished:
             finish(self._engine, run_id, None, f"its process exited with code {code}")
             logger.error("training run %s: process exited with code %d", run_id, code)
+
+
+def _writable(folder: Path) -> bool:
+    """Whether a file can be created in `folder` (made if missing): a read-only mount says no
+    even to root, which `os.access` would not tell."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False

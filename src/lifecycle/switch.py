@@ -103,6 +103,7 @@ class ModelSwitch:
             serving.model,
             str(location) if location else None,
             "retired" if has_champion else "champion",
+            hub_revision=serving.loaded.hub_revision,
         )
         session.commit()
 

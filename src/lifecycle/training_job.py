@@ -3,8 +3,9 @@
 
 A separate process, at a lower CPU priority, so that training (minutes of numpy) takes
 nothing from the serving event loop or its threads, and only the CPU the service leaves. It
-reads its parameters from its `training_runs` row, reports its progress there (fold i of n),
-trains against the registry's champion exactly as `python -m src.train --register` does,
+reads its parameters from its `training_runs` row (the candidates, the repeats, the data's
+source), reports its progress there (fold i of n), trains against the registry's champion
+exactly as `python -m src.train --register` does,
 and ends the row with the result or the reason it failed.
 """
 
@@ -24,11 +25,12 @@ from database import training_runs
 from database.engine import engine_from_settings
 from database.models import utc_now
 from src.config import Settings
-from src.errors import ModelSelectionError
+from src.errors import ModelSelectionError, NoTrainingDataError
 from src.evaluation import Protocol
 from src.lifecycle.store import status_of, store_and_register
 from src.lifecycle.tracking import TrackedRun, tracking_store
-from src.train import TrainingData, read_champion, registry_state, train
+from src.lifecycle.training_data import TrainingData
+from src.train import read_champion, registry_state, train
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ class _Heartbeat:
 def _reason(err: Exception) -> str:
     """What API readers see of a failure: the sentence for the training's own refusals, the
     kind only for anything else (its text may hold SQL or a URI; the log has it whole)."""
-    if isinstance(err, ModelSelectionError | ValueError):
+    if isinstance(err, ModelSelectionError | NoTrainingDataError | ValueError):
         return f"{type(err).__name__}: {err}"[:2000]
     return f"{type(err).__name__} (see the service's log)"
 
@@ -94,13 +96,13 @@ def run(run_id: str, settings: Settings) -> int:
 def _train(
     run_id: str, params: dict[str, Any], settings: Settings, engine: Engine, output: Path
 ) -> dict[str, Any]:
-    after, registered, champion_dir = registry_state(engine)
+    after, registered, champion_dir = registry_state(engine, settings)
     if registered and champion_dir is None:
         raise ModelSelectionError(
             "the registry's champion has no files where training runs (the model store)"
         )
     champion = read_champion(champion_dir)
-    data = TrainingData.from_extracts(settings.data_dir)
+    data = TrainingData.load(params.get("source", "extracts"), settings.data_dir, engine)
 
     def progress(done: int, total: int, stage: str) -> None:
         try:

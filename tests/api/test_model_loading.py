@@ -3,17 +3,22 @@ unreachable endpoint, tampered files; /health and /model say where the model cam
 
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from app import create_app
+from database.engine import engine_from_settings
+from database.models import ModelVersion
 from src.artifacts import load_model
 from src.config import Settings
 from src.errors import ArtifactCompatibilityError, ArtifactIntegrityError
+from src.train import read_champion, registry_state
 from tests.conftest import MODELS_DIR, alarming_pickle, make_settings
 
 REPO = "futurisys/attrition"
@@ -56,6 +61,51 @@ def test_model_comes_from_the_pinned_hub_revision(live: TestClient, make_employe
     assert live.get("/model").json()["source"] == "hub"
     answer = live.post("/predict", json=make_employee(), headers={"X-API-Key": "t"})
     assert answer.json()["model_version"] == "1.0.0"
+
+
+def _registered(client: TestClient) -> list[dict[str, Any]]:
+    """The registry's models, once the start-up model is in (just after start-up)."""
+    deadline = time.monotonic() + 30
+    while not (models := client.get("/models", headers={"X-API-Key": "t"}).json()["models"]):
+        assert time.monotonic() < deadline, "the start-up model was never registered"
+        time.sleep(0.05)
+    return models
+
+
+def test_the_registry_links_the_model_to_the_hub_revision_that_ships_it(
+    live: TestClient,
+) -> None:
+    [model] = _registered(live)
+    assert model["hub"] == {
+        "repo_id": REPO,
+        "revision": REVISION,
+        "url": f"https://huggingface.co/{REPO}/tree/{REVISION}",
+    }
+
+
+def test_a_trainer_elsewhere_reads_a_hub_champion_from_its_revision(hub_cache: Path) -> None:
+    """The service registered the Hub cache it loaded from; a trainer in another container
+    (the CronJob) has no such folder and reads the champion's metadata from the revision."""
+    settings = _settings(hub_cache)
+    with TestClient(create_app(settings)) as client:
+        _registered(client)
+    engine = engine_from_settings(settings)
+    with engine.begin() as connection:
+        connection.execute(update(ModelVersion).values(location="/nowhere/on/this/pod"))
+    moved = hub_cache.parent / "elsewhere-cache"
+    shutil.move(hub_cache, moved)  # another pod: an empty cache, offline here
+    try:
+        _, registered, folder = registry_state(engine, settings)
+        assert registered and folder is None  # neither its files nor its revision readable
+        shutil.copytree(moved, hub_cache)
+        _, _, folder = registry_state(engine, settings)
+        assert folder is not None and folder.name == REVISION
+        assert (
+            read_champion(folder)["sha256"]
+            == json.loads((MODELS_DIR / "metadata.json").read_text("utf-8"))["sha256"]
+        )
+    finally:
+        engine.dispose()
 
 
 def test_tampered_cached_model_is_never_unpickled_and_local_is_used(

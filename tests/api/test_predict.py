@@ -1,5 +1,6 @@
 """Predictions over HTTP: the contract's keys, batches in order, limits."""
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ def test_predict_returns_the_contract_keys(client: TestClient, make_employee: An
         "risk_level",
         "model_version",
         "explanation",
+        "explanation_baseline",
     }
     assert (body["prediction"], body["risk_level"]) == ("Part", "élevé")
     assert body["probability"] == pytest.approx(0.552702441301, abs=1e-9)
@@ -29,6 +31,26 @@ def test_predict_returns_the_contract_keys(client: TestClient, make_employee: An
         "feature": "heures_supplementaires",
         "contribution": pytest.approx(1.2388, abs=1e-4),
     }
+
+
+def test_a_client_rebuilds_the_probability_from_the_baseline_and_the_contributions(
+    client: TestClient, make_employee: Any
+) -> None:
+    body = client.post("/predict", json=make_employee(), headers=AUTH).json()
+    logit = body["explanation_baseline"] + sum(f["contribution"] for f in body["explanation"])
+    assert 1 / (1 + math.exp(-logit)) == pytest.approx(body["probability"], abs=1e-12)
+    assert body["explanation_baseline"] == client.get("/model").json()["explanation_baseline"]
+
+
+def test_the_published_schema_of_an_answer_names_each_of_its_keys(
+    client: TestClient, make_employee: Any
+) -> None:
+    body = client.post("/predict", json=make_employee(), headers=AUTH).json()
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    published = [name for name in schemas if name.startswith("Prediction") and "-" in name]
+    assert published == []  # one shape for input and output: nothing serialised aside
+    assert set(schemas["Prediction"]["properties"]) == set(body)
+    assert set(schemas["Prediction"]["required"]) == set(body) - {"explanation_baseline"}
 
 
 def test_each_prediction_gets_its_own_id(client: TestClient, make_employee: Any) -> None:

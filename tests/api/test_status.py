@@ -39,6 +39,8 @@ def test_model_route_serves_the_metadata(client: TestClient, shipped: LoadedMode
     body = client.get("/model").json()
     assert body["sha256"] == shipped.metadata["sha256"]
     assert body["metrics"]["cv"]["roc_auc"]["mean"] >= 0.84
+    baseline = shipped.metadata["explanation"]["baseline_logit"]
+    assert body["explanation_baseline"] == pytest.approx(baseline, abs=1e-12)
 
 
 @pytest.mark.parametrize(

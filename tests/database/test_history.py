@@ -8,6 +8,7 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from src.schemas import Prediction, prediction_body
 from tests.conftest import EMPLOYEE_1
 from tests.database.conftest import TOKEN
 
@@ -96,6 +97,24 @@ def test_trace_rebuilds_the_exact_bytes_that_were_sent(client: TestClient) -> No
     assert trace["request"]["request_id"] == answered.headers["X-Request-ID"]
     assert orjson.dumps(trace["response"]["sent"]) == answered.content
     assert trace["response"]["body_sha256"] == hashlib.sha256(answered.content).hexdigest()
+
+
+def test_an_answer_sent_before_the_baseline_existed_is_rebuilt_without_it() -> None:
+    """Traces stored by an older release hold no baseline: their rebuilt body must still hash
+    to what was sent then."""
+    sent_then = {
+        "prediction_id": "p",
+        "prediction": "Reste",
+        "probability": 0.1,
+        "threshold": 0.3,
+        "risk_level": "faible",
+        "model_version": "1.0.0",
+        "explanation": [{"feature": "age", "contribution": -0.2}],
+    }
+    rebuilt = Prediction.model_validate(prediction_body(*sent_then.values(), None))
+    assert orjson.dumps(rebuilt.model_dump(mode="json")) == orjson.dumps(sent_then)
+    now = Prediction.model_validate(prediction_body(*sent_then.values(), -1.5))
+    assert now.model_dump(mode="json") == {**sent_then, "explanation_baseline": -1.5}
 
 
 def test_batch_answer_is_rebuilt_from_its_members_traces(

@@ -34,7 +34,7 @@ def _tables(engine: Engine) -> set[str]:
 def test_upgrade_downgrade_upgrade_round_trip(engine: Engine) -> None:
     upgrade(engine)
     assert _tables(engine) == TABLES
-    assert current_revision(engine) == "0007"
+    assert current_revision(engine) == "0008"
     downgrade(engine)
     assert _tables(engine) == set()
     assert current_revision(engine) is None
@@ -113,7 +113,7 @@ def test_migrate_command_upgrades_and_downgrades_the_configured_database(
     assert migrate_main(["upgrade"]) == 0
     assert _tables(engine) == TABLES
     assert migrate_main(["current"]) == 0
-    assert "schema revision: 0007" in caplog.text
+    assert "schema revision: 0008" in caplog.text
     assert migrate_main(["downgrade"]) == 0
     assert _tables(engine) == set()
 

@@ -110,6 +110,7 @@ def test_the_registry_lists_the_champion_and_a_trained_challenger(
     assert challenger["status"] == "challenger" and not challenger["serving_here"]
     assert challenger["decision"] == "promote" and challenger["mlflow_run_id"] == "0" * 32
     assert challenger["first_served_at"] is None and challenger["has_files"]
+    assert champion["hub"] is None  # served from the bundled files, not from the Hub
     assert registry["activations"] == []
 
 

@@ -63,7 +63,10 @@ def test_single_prediction_leaves_a_full_trace(
     assert result.id == answer["prediction_id"] and result.input_id == stored_input.id
     assert (result.probability, result.label) == (answer["probability"], answer["prediction"])
     assert (result.risk_level, result.threshold) == (answer["risk_level"], answer["threshold"])
-    assert result.explanation == {"factors": answer["explanation"]}
+    assert result.explanation == {
+        "factors": answer["explanation"],
+        "baseline_logit": answer["explanation_baseline"],
+    }
     assert (version.version, version.source) == ("1.0.0", "local")
     assert response.request_id == request.id and response.status_code == 200
     assert response.body is None  # rebuilt from the result: see the history tests

@@ -72,15 +72,32 @@ def test_starting_a_training_wants_an_admin_token_and_valid_parameters(live: Liv
     too_many = _start(live, {"n_repeats": 9})
     assert too_many.status_code == 422 and too_many.json()["errors"][0]["field"] == "n_repeats"
     assert _start(live, {"candidates": ["svm"]}).status_code == 422
+    assert _start(live, {"source": "hub"}).status_code == 422
     assert httpx.get(f"{live.base_url}/training/runs", headers=AS_CLIENT).json() == {"runs": []}
 
 
 def test_without_hr_extracts_there_is_nothing_to_train_on(tmp_path: Path, db_url: str) -> None:
+    """No extracts (the public Space): none to train on, and no employee stored from them."""
     empty = tmp_path / "no-data"
     empty.mkdir()
     with serve(tmp_path, db_url, admin_tokens=ADMIN, data_dir=empty) as live:
+        from_extracts = _start(live, {})
+        from_database = _start(live, {"source": "database"})
+    assert from_extracts.status_code == 409 and "no HR extracts" in from_extracts.json()["detail"]
+    assert from_database.status_code == 409
+    assert "no employee is stored" in from_database.json()["detail"]
+
+
+def test_a_model_store_that_cannot_be_written_starts_no_training(
+    tmp_path: Path, db_url: str
+) -> None:
+    """As on a pod whose store is mounted read-only: /proc refuses a new folder even to root."""
+    read_only = Path("/proc/attrition-model-store")
+    with serve(tmp_path, db_url, admin_tokens=ADMIN, model_store_dir=read_only) as live:
         refused = _start(live, {})
-    assert refused.status_code == 409 and "no HR extracts" in refused.json()["detail"]
+        listed = httpx.get(f"{live.base_url}/training/runs", headers=AS_CLIENT).json()
+    assert refused.status_code == 409 and "MODEL_STORE_DIR is read-only" in refused.json()["detail"]
+    assert listed == {"runs": []}  # nothing queued, the slot is free
 
 
 @pytest.mark.slow
@@ -93,10 +110,13 @@ def test_a_training_runs_to_its_end_in_its_own_process_while_the_service_answers
 
 
 def _follow_a_training(live: LiveServer) -> None:
-    started = _start(live, {"candidates": ["logistic_regression"], "n_repeats": 1})
+    """From the database: the employees the service loaded at start-up."""
+    asked = {"candidates": ["logistic_regression"], "n_repeats": 1, "source": "database"}
+    started = _start(live, asked)
     assert started.status_code == 202, started.text
     run = started.json()
     assert run["status"] == "queued" and run["requested_by"] == client_key_hash(ADMIN)
+    assert run["params"] == asked
     again = _start(live, {})
     assert again.status_code == 409 and run["run_id"] in again.json()["detail"]
     url = f"{live.base_url}/training/runs/{run['run_id']}"

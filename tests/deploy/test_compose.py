@@ -14,7 +14,15 @@ def _compose() -> dict[str, Any]:
 
 def test_the_app_waits_for_a_healthy_database_and_a_finished_migration() -> None:
     services = _compose()["services"]
-    assert set(services) == {"db", "migrate", "app", "prometheus", "grafana"}
+    assert set(services) == {
+        "db",
+        "migrate",
+        "app",
+        "mlflow",
+        "training",
+        "prometheus",
+        "grafana",
+    }
     assert services["migrate"]["depends_on"] == {"db": {"condition": "service_healthy"}}
     assert services["app"]["depends_on"] == {
         "migrate": {"condition": "service_completed_successfully"}
@@ -53,9 +61,34 @@ def test_the_app_listens_on_loopback_unless_told_otherwise_and_spools_to_a_volum
     compose = _compose()
     app = compose["services"]["app"]
     assert app["ports"] == ["${BIND_ADDRESS:-127.0.0.1}:${APP_PORT:-7860}:7860"]
-    assert app["volumes"] == [f"spool:{app['environment']['SPOOL_DIR']}"]
-    assert "spool" in compose["volumes"]
-    assert "mkdir -p /home/user/spool" in (PROJECT_ROOT / "Dockerfile").read_text("utf-8")
+    store = app["environment"]["MODEL_STORE_DIR"]
+    assert app["volumes"] == [f"spool:{app['environment']['SPOOL_DIR']}", f"model-store:{store}"]
+    assert {"spool", "model-store"} <= set(compose["volumes"])
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text("utf-8")
+    assert "mkdir -p /home/user/spool /home/user/model_store" in dockerfile  # owned by uid 1000
+
+
+def test_the_training_service_retrains_on_what_the_service_stored_and_registers_it() -> None:
+    """`docker compose --profile training run --rm training`: only when the data changed,
+    into the store the app reads, tracked on the MLflow server, never with the tokens."""
+    services = _compose()["services"]
+    training, app, mlflow = services["training"], services["app"], services["mlflow"]
+    assert training["profiles"] == ["training"] and training["restart"] == "no"
+    command = training["command"]
+    assert command[:3] == ["python", "-m", "src.train"]
+    assert {"--register", "--source=database", "--only-if-data-changed"} <= set(command)
+    assert training["volumes"] == [v for v in app["volumes"] if v.startswith("model-store:")]
+    environment = training["environment"]
+    assert set(environment) == {"DATABASE_URL", "MODEL_STORE_DIR", "MLFLOW_TRACKING_URI"}
+    assert training["volumes"] == [f"model-store:{environment['MODEL_STORE_DIR']}"]
+    assert environment["MLFLOW_TRACKING_URI"] == app["environment"]["MLFLOW_TRACKING_URI"]
+    assert environment["MLFLOW_TRACKING_URI"] == "http://mlflow:5000"
+    assert "--serve-artifacts" in mlflow["command"] and ":latest" not in mlflow["image"]
+    # MLflow refuses a Host header it does not list: the trainers call it by its name.
+    [hosts] = [arg for arg in mlflow["command"] if arg.startswith("--allowed-hosts=")]
+    assert "mlflow:5000" in hosts.removeprefix("--allowed-hosts=").split(",")
+    assert mlflow["ports"] == ["127.0.0.1:${MLFLOW_PORT:-5000}:5000"]  # no sign-in: loopback
+    assert app["environment"]["ADMIN_TOKENS"] == "${ADMIN_TOKENS:-}"
 
 
 def test_the_operators_stack_scrapes_the_app_and_loads_the_dashboard() -> None:

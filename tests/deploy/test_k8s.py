@@ -22,6 +22,7 @@ def _pod_specs() -> list[dict[str, Any]]:
     return [
         kinds["Deployment"]["spec"]["template"]["spec"],
         kinds["Job"]["spec"]["template"]["spec"],
+        kinds["CronJob"]["spec"]["jobTemplate"]["spec"]["template"]["spec"],
     ]
 
 
@@ -44,6 +45,7 @@ def test_the_expected_objects_are_there() -> None:
         "HorizontalPodAutoscaler",
         "PodDisruptionBudget",
         "Job",
+        "CronJob",
         "PersistentVolumeClaim",
     }
 
@@ -131,3 +133,24 @@ def test_pods_are_scraped_and_scaled_on_their_request_rate() -> None:
     [pods] = [metric["pods"] for metric in metrics if metric["type"] == "Pods"]
     assert pods["metric"]["name"] == "attrition_http_requests_per_second"
     assert kinds["ConfigMap"]["data"]["LOG_FORMAT"] == "json"
+
+
+def test_the_training_cronjob_retrains_monthly_into_the_store_without_the_tokens() -> None:
+    kinds = _by_kind()
+    cron = kinds["CronJob"]["spec"]
+    assert cron["concurrencyPolicy"] == "Forbid" and cron["schedule"] == "0 3 1 * *"
+    pod = cron["jobTemplate"]["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    app = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == app["image"]
+    assert {"--register", "--source=database", "--only-if-data-changed"} <= set(
+        container["command"]
+    )
+    assert container["envFrom"] == [{"configMapRef": {"name": "technova-attrition"}}]
+    from_secret = [e for e in container["env"] if "valueFrom" in e]
+    assert [e["valueFrom"]["secretKeyRef"]["key"] for e in from_secret] == ["DATABASE_URL"]
+    [volume] = [v for v in pod["volumes"] if "persistentVolumeClaim" in v]
+    assert volume["persistentVolumeClaim"]["claimName"] == "technova-attrition-models"
+    [mount] = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
+    assert mount["mountPath"] == kinds["ConfigMap"]["data"]["MODEL_STORE_DIR"]
+    assert not mount.get("readOnly")  # it registers the new model there

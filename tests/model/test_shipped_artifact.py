@@ -1,5 +1,7 @@
 """The shipped models/ artifact: consistent metadata, the bar, and reproducible from the CLI."""
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,8 +10,8 @@ from src.artifacts import LoadedModel, sha256_bytes
 from src.estimator import build_trained_model, fit_logistic_regression
 from src.features import FEATURES, build_feature_frame
 from src.fields import describe_fields
+from src.lifecycle.training_data import TrainingData
 from src.model_card import render_model_card
-from src.preprocessing import hash_extracts
 from src.train import BAR, with_profile
 from tests.conftest import DATA_DIR, MODELS_DIR
 
@@ -32,7 +34,9 @@ def test_metadata_schema_is_the_field_list(shipped: LoadedModel) -> None:
 
 
 def test_metadata_names_the_training_data_it_came_from(shipped: LoadedModel) -> None:
-    assert shipped.metadata["training_data"]["sha256"] == hash_extracts(DATA_DIR)
+    assert (
+        shipped.metadata["training_data"]["sha256"] == TrainingData.from_extracts(DATA_DIR).sha256
+    )
     assert shipped.metadata["threshold"] == shipped.model.threshold
 
 
@@ -41,6 +45,38 @@ def test_model_card_is_rendered_from_the_metadata(shipped: LoadedModel) -> None:
     assert card == render_model_card(shipped.metadata)
     for section in ("## Intended use", "## Limits", "**Timing**", "age_band", "departement"):
         assert section in card
+
+
+def test_the_card_states_the_bands_that_are_off_in_every_repeat(shipped: LoadedModel) -> None:
+    """Computed from the out-of-fold bands: a band is named when its gap has one sign and
+    exceeds 5 points in every repeat, and only then."""
+    metadata = copy.deepcopy(shipped.metadata)
+    bands = metadata["metrics"]["calibration"]
+    top = bands[-1]
+    top.update(gap_range=[0.08, 0.12], repeats=3)
+    card = render_model_card(metadata)
+    band = f"{top['from']:.0%}–{min(top['to'], 1.0):.0%}"
+    assert f"employees given {band} leave more often than predicted, by 8 to 12 points" in card
+    top.update(repeats=2)  # empty in one repeat: not "in every repeat"
+    assert f"employees given {band} leave more" not in render_model_card(metadata)
+    for other in bands:
+        other.update(gap_range=[-0.03, 0.02], repeats=3)
+    quiet = render_model_card(metadata)
+    assert "Under-predicted" not in quiet and "Over-predicted" not in quiet
+    assert "Hosmer–Lemeshow" in quiet and "(10 df)" in quiet
+
+
+def test_the_card_gives_ranges_intervals_and_the_explanation_baseline(
+    shipped: LoadedModel,
+) -> None:
+    card = (MODELS_DIR / "MODEL_CARD.md").read_text(encoding="utf-8")
+    low, high = shipped.metadata["metrics"]["cv"]["roc_auc"]["repeat_range"]
+    assert f"{low:.3f}–{high:.3f}" in card
+    hr = shipped.metadata["metrics"]["slices"]["departement"]["Ressources Humaines"]
+    recall_low, recall_high = hr["intervals"]["recall"]
+    assert f"{hr['recall']:.2f} ({recall_low:.2f}–{recall_high:.2f})" in card
+    assert recall_high - recall_low > 0.3  # 63 employees: a wide interval, said so
+    assert f"{shipped.metadata['explanation']['baseline_logit']:.4f}" in card
 
 
 def test_training_again_reproduces_the_shipped_model(

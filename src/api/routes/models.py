@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import Path, Request
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from database import registry
 from database.models import ModelVersion
+from database.repository import ServedModel
 from src.api.deps import CallDep, SessionDep
 from src.api.recorder import audited_router
 
@@ -27,6 +29,12 @@ class Activation(BaseModel):
     request_id: str | None
 
 
+class HubRevision(BaseModel):
+    repo_id: str
+    revision: str
+    url: str = Field(description="the model repo at that revision")
+
+
 class RegisteredModel(BaseModel):
     version: str
     sha256: str
@@ -42,6 +50,12 @@ class RegisteredModel(BaseModel):
     promoted_at: datetime | None = Field(description="its newest activation")
     promoted_by: str | None
     has_files: bool = Field(description="its files were registered (a folder of the store)")
+    hub: HubRevision | None = Field(description="the Hub revision that ships it, if known")
+    training_data: dict[str, Any] | None = Field(
+        description="what it learnt from: source (extracts or database), sha256, employees, "
+        "leavers and, from the database, how many reported outcomes were used and changed "
+        "what the extracts said"
+    )
 
 
 class Registry(BaseModel):
@@ -70,14 +84,27 @@ def _registered(
         promoted_at=promoted and promoted.activated_at,
         promoted_by=promoted and promoted.activated_by,
         has_files=row.location is not None,
+        hub=_hub(row),
+        training_data=row.metrics.get("training_data"),
     )
+
+
+def _hub(row: ModelVersion) -> HubRevision | None:
+    if row.hub_repo_id is None or row.hub_revision is None:
+        return None
+    url = f"https://huggingface.co/{row.hub_repo_id}/tree/{row.hub_revision}"
+    return HubRevision(repo_id=row.hub_repo_id, revision=row.hub_revision, url=url)
 
 
 @router.get("/models")
 def list_models(request: Request, session: SessionDep) -> Registry:
     """Every model this service has registered or served, newest first, with its status,
     metrics and decision, and the switches of the serving model (newest first)."""
-    serving = request.app.state.service.serving.model
+    return registry_view(session, request.app.state.service.serving.model)
+
+
+def registry_view(session: Session, serving: ServedModel) -> Registry:
+    """The registry as `GET /models` and the HR space's Modèle tab show it."""
     switches = registry.activations(session)
     newest: dict[str, registry.Activation] = {}
     for switch in reversed(switches):

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import State
 
 from src.artifacts import LoadedModel
-from src.service import PredictionService
+from src.service import PredictionService, Serving
 
 router = APIRouter(tags=["status"])
 
@@ -44,9 +44,17 @@ def health_report(state: State) -> dict[str, Any]:
     }
 
 
-def model_report(loaded: LoadedModel) -> dict[str, Any]:
-    """The model's metadata (version, metrics, threshold, risk levels, schema) and its source."""
-    return {**loaded.metadata, "source": loaded.source, "fallback_reason": loaded.fallback_reason}
+def model_report(serving: Serving) -> dict[str, Any]:
+    """The model's metadata (version, metrics, threshold, risk levels, schema), its source,
+    and the explanations' baseline as the predictor in service computes it (so a client can
+    rebuild any answer's probability, whatever the metadata of an older model held)."""
+    loaded = serving.loaded
+    return {
+        **loaded.metadata,
+        "source": loaded.source,
+        "fallback_reason": loaded.fallback_reason,
+        "explanation_baseline": serving.predictor.baseline_logit,
+    }
 
 
 @router.get("/health")
@@ -71,4 +79,4 @@ def ready() -> dict[str, str]:
 @router.get("/model")
 def model_card(request: Request) -> dict[str, Any]:
     """The model card as data: version, metrics, threshold, risk levels, feature schema."""
-    return model_report(request.app.state.service.serving.loaded)
+    return model_report(request.app.state.service.serving)

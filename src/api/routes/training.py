@@ -5,12 +5,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Path, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy.orm import Session
 
 from database import training_runs
 from database.models import TrainingRun
 from src.api.deps import CallDep, SessionDep
 from src.api.recorder import audited_router
 from src.errors import UnknownTrainingRunError
+from src.lifecycle.training_data import Source
 
 router = audited_router(tags=["training"], errors=(404,))
 admin_router = audited_router(tags=["training"], errors=(409,), admin=True)
@@ -19,8 +21,9 @@ Candidate = Literal["logistic_regression", "gradient_boosting", "dummy"]
 
 
 class TrainingRequest(BaseModel):
-    """What to train: the candidates to cross-validate (a linear one is shipped) and how many
-    repeats of 5-fold CV (3 is the protocol of the shipped model; fewer is faster)."""
+    """What to train: the candidates to cross-validate (a linear one is shipped), how many
+    repeats of 5-fold CV (3 is the protocol of the shipped model; fewer is faster), and what
+    to learn from."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -28,6 +31,11 @@ class TrainingRequest(BaseModel):
         default=["logistic_regression", "gradient_boosting", "dummy"], min_length=1, max_length=3
     )
     n_repeats: int = Field(default=3, ge=1, le=5)
+    source: Source = Field(
+        default="extracts",
+        description="extracts: the HR extracts of DATA_DIR; database: the stored employees, "
+        "each with the newest outcome reported through POST /outcomes (else the extracts')",
+    )
 
     @field_validator("candidates")
     @classmethod
@@ -84,7 +92,7 @@ def start_training(
 ) -> TrainingRunView:
     """Start a training in a process of its own, against the registry's champion; the new
     model is registered (challenger or refused), never activated. 409 while another runs, or
-    where there are no HR extracts to train on."""
+    when the source asked for has nothing to learn from (no HR extracts, no stored employee)."""
     asked = asked or TrainingRequest()
     launcher = request.app.state.training
     run = launcher.start(session, asked.model_dump(), call.client_key_hash, call.request_id)
@@ -94,6 +102,12 @@ def start_training(
 @router.get("/training/runs")
 def list_training_runs(session: SessionDep) -> TrainingRuns:
     """The 20 newest training runs, newest first."""
+    return training_runs_view(session)
+
+
+def training_runs_view(session: Session) -> TrainingRuns:
+    """The newest runs as `GET /training/runs` and the HR space's Modèle tab show them (a run
+    whose process died is failed first)."""
     training_runs.reap_stale(session)
     return TrainingRuns(runs=[_view(run) for run in training_runs.newest(session)])
 
