@@ -31,9 +31,11 @@ from database.repository import (
     list_predictions,
 )
 from src.api.rate_limits import RateLimits
+from src.api.routes.models import Registry, registry_view
+from src.api.routes.training import TrainingRuns, training_runs_view
 from src.errors import DatabaseUnavailableError, UnknownEmployeeError
 from src.field_errors import describe_error
-from src.fields import FIELDS_BY_NAME, MAX_EMPLOYEE_ID
+from src.fields import MAX_EMPLOYEE_ID
 from src.ids import new_id
 from src.monitoring.report import render_report
 from src.schemas import Prediction, record_from_values
@@ -48,6 +50,7 @@ from src.ui.batch import (
     write_download,
     write_scored_csv,
 )
+from src.ui.messages import sentence
 
 HISTORY_ROWS = 100
 
@@ -249,6 +252,17 @@ class UiBackend:
         )
         return drift, quality, path
 
+    async def lifecycle(self, user: str | None) -> tuple[Registry, TrainingRuns]:
+        """The registry and the newest training runs, as `GET /models` and
+        `GET /training/runs` give them; an audited read."""
+
+        def read() -> tuple[Registry, TrainingRuns]:
+            with self._read() as session:
+                versions = registry_view(session, self.service.serving.model)
+                return versions, training_runs_view(session)
+
+        return await self._audited("/rh/models", user, read)
+
     async def _audited(self, route: str, user: str | None, read: Callable[[], Read]) -> Read:
         """A signed-in read, recorded as the API records its reads: who (the user's
         `client_key_hash`), what (the route), when, and its outcome. Only the HR space, which
@@ -306,21 +320,12 @@ class UiBackend:
         """Records the call as the API would a 422; returns what to show HR."""
         errors = [describe_error(error) for error in err.errors()]
         await self._record(call, 422, {"detail": "invalid request", "errors": errors})
-        return gr.Error("Saisie invalide — " + " ; ".join(_readable(e) for e in errors))
+        return gr.Error("Saisie invalide — " + " ; ".join(sentence(e) for e in err.errors()))
 
     async def _record(self, call: Call, status_code: int, body: dict[str, Any]) -> None:
         content = orjson.dumps(body, default=str)
         digest = hashlib.sha256(content).hexdigest()
         await self.service.record_call(call, status_code, digest, content)
-
-
-def _readable(error: dict[str, str]) -> str:
-    """A field error in the form's words: its French label, pydantic's prefix dropped."""
-    spec = FIELDS_BY_NAME.get(error["field"])
-    where = spec.label if spec else "Saisie" if error["field"] == "body" else error["field"]
-    message = error["message"].removeprefix("Value error, ")
-    allowed = f" (autorisé : {error['allowed']})" if "allowed" in error else ""
-    return f"{where} : {message}{allowed}"
 
 
 def employee_id(chosen: object) -> int:

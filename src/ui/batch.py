@@ -16,10 +16,11 @@ import pandas as pd
 from pydantic import ValidationError
 
 from src.errors import ExtractError
-from src.field_errors import describe_error
 from src.fields import FIELDS, KEY_COLUMNS, Extract, Kind
 from src.preprocessing import load_extracts
 from src.schemas import MAX_BATCH_SIZE, EmployeeRecord, Prediction, record_from_values
+from src.ui.messages import french_error
+from src.ui.views import decision_text
 
 COLUMNS = tuple(spec.name for spec in FIELDS)
 OPTIONAL_COLUMNS = ("id_employee",)
@@ -91,7 +92,7 @@ def parse_batch(content: bytes) -> ParsedBatch:
         try:
             records.append(record_from_values(values))
         except ValidationError as err:
-            problems += [_problem(line, describe_error(error)) for error in err.errors()]
+            problems += [_problem(line, french_error(error)) for error in err.errors()]
     if problems:
         report = pd.DataFrame(problems[:MAX_REPORTED_ERRORS], columns=ERROR_COLUMNS)
         raise BatchFileError(
@@ -136,9 +137,11 @@ def parse_extracts(files: list[bytes]) -> ParsedBatch:
 def _problem(line: int, described: dict[str, str]) -> dict[str, object]:
     return {
         "ligne": line,
-        "champ": described["field"],
-        "erreur": described["message"],
-        "valeurs autorisées": described.get("allowed", ""),
+        "champ": f"{described['champ']} ({described['colonne']})"
+        if described["colonne"] and described["colonne"] != described["champ"]
+        else described["champ"],
+        "erreur": described["erreur"],
+        "valeurs autorisées": described["autorisé"],
     }
 
 
@@ -150,7 +153,7 @@ def results_frame(
         {
             "ligne": line,
             "id_employee": record.id_employee,
-            "prédiction": prediction.prediction,
+            "prédiction": decision_text(prediction.prediction),
             "probabilité": round(prediction.probability, 4),
             "niveau de risque": prediction.risk_level,
             "principaux facteurs": ", ".join(

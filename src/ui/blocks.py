@@ -84,6 +84,8 @@ def build_ui(backend: UiBackend, profiles: dict[str, dict[str, Any]], hr: bool) 
                     surveillance = components.surveillance_tab()
             with gr.Tab("Modèle", id="model"):
                 model = components.model_tab()
+                if hr:
+                    lifecycle = components.lifecycle_section()
 
         concurrency, waiting, batches = QUEUES["hr" if hr else "public"]
         _wire_predict(backend, form, predict_button, outputs)
@@ -93,6 +95,7 @@ def build_ui(backend: UiBackend, profiles: dict[str, dict[str, Any]], hr: bool) 
             hr_events.wire_employee_simulation(backend, simulation)
             hr_events.wire_history(backend, history)
             hr_events.wire_surveillance(backend, surveillance)
+            hr_events.wire_lifecycle(ui, backend, lifecycle)
         else:
             _wire_profile_simulation(backend, profiles, simulation)
             _wire_session(outputs[2], batch, history)

@@ -103,7 +103,11 @@ def batch_tab() -> tuple:
 def history_tab() -> tuple:
     with gr.Row():
         source = gr.Dropdown([ALL, "api", "ui"], value=ALL, label="Canal")
-        label = gr.Dropdown([ALL, "Part", "Reste"], value=ALL, label="Prédiction")
+        label = gr.Dropdown(
+            [ALL, *((words, code) for code, words in views.DECISIONS.items())],
+            value=ALL,
+            label="Prédiction",
+        )
         since = gr.DateTime(label="Depuis", include_time=True, type="timestamp", timezone="UTC")
         until = gr.DateTime(label="Jusqu'à", include_time=True, type="timestamp", timezone="UTC")
     button = gr.Button("Rechercher", variant="primary")
@@ -167,6 +171,27 @@ def model_tab() -> tuple[gr.Markdown, gr.Dataframe, gr.LinePlot, gr.Dataframe]:
     )
     slices = gr.Dataframe(label="Performances par groupe", interactive=False)
     return overview, metrics, calibration, slices
+
+
+#: How often the Modèle tab refreshes while a training runs (it stops when none does).
+TRAINING_REFRESH_SECONDS = 5.0
+
+
+def lifecycle_section() -> tuple:
+    """The HR space's view of the registry and the trainings, below the model card."""
+    gr.Markdown(
+        "### Versions et entraînements\n"
+        "Les versions enregistrées et les entraînements lancés par l'API "
+        "(`POST /training/runs`). Pendant un entraînement, l'avancement se met à jour seul."
+    )
+    refresh = gr.Button("Actualiser")
+    progress = gr.HTML()
+    runs = gr.Dataframe(headers=views.RUN_COLUMNS, label="Entraînements récents", interactive=False)
+    versions = gr.Dataframe(
+        headers=views.VERSION_COLUMNS, label="Versions du modèle", interactive=False
+    )
+    timer = gr.Timer(TRAINING_REFRESH_SECONDS, active=False)
+    return refresh, timer, (progress, runs, versions)
 
 
 def session_tab() -> gr.Dataframe:

@@ -11,6 +11,7 @@ import gradio as gr
 
 from src.fields import FIELDS, Extract, FieldSpec, Kind
 from src.schemas import EmployeeRecord, record_from_values
+from src.ui.messages import allowed_text
 
 #: The form's sections, in the order of the HR extracts.
 SECTIONS: dict[Extract, str] = {
@@ -26,19 +27,19 @@ _SCORE_MAXIMUM = 5  # integer fields up to this bound are scales: a slider, not 
 
 def field_input(spec: FieldSpec, value: object) -> gr.components.Component:
     """The input that fits the field: dropdown, checkbox, slider or bounded number."""
-    info = f"de {spec.minimum:g} à {spec.maximum:g}" if spec.minimum is not None else None
+    info = allowed_text(spec) if spec.minimum is not None else None
     if spec.kind is Kind.CATEGORY:
         return gr.Dropdown(list(spec.allowed), value=value, label=spec.label, filterable=False)
     if spec.kind is Kind.BOOLEAN:
         return gr.Checkbox(value=bool(value), label=spec.label)
     if spec.kind is Kind.INTEGER and spec.maximum is not None and spec.maximum <= _SCORE_MAXIMUM:
         return gr.Slider(spec.minimum, spec.maximum, value=value, step=1, label=spec.label)
+    # No minimum/maximum on the widget: Gradio would refuse a value out of bounds with its
+    # own English message; the record's validation says it in French (`src/ui/messages.py`).
     return gr.Number(
         value=value,
         label=spec.label,
         info=info,
-        minimum=spec.minimum,
-        maximum=spec.maximum,
         precision=0 if spec.kind is Kind.INTEGER else 2,
     )
 

@@ -139,3 +139,23 @@ def wire_surveillance(backend: UiBackend, surveillance: tuple) -> None:
         return views.distribution_frame(drift or {}, label)
 
     column.change(compare, [report, column], distribution, api_visibility="private")
+
+
+def wire_lifecycle(ui: gr.Blocks, backend: UiBackend, lifecycle: tuple) -> None:
+    """The registry and the trainings, read when the page opens and on demand; while a
+    training runs, the timer reads them again every few seconds (and stops after)."""
+    refresh, timer, outputs = lifecycle
+
+    async def read(request: gr.Request) -> tuple[str, pd.DataFrame, pd.DataFrame, gr.Timer]:
+        registry, trainings = await backend.lifecycle(request.username)
+        return (
+            views.training_progress(trainings.runs),
+            views.runs_frame(trainings.runs),
+            views.versions_frame(registry.models),
+            gr.Timer(active=views.training_under_way(trainings.runs)),
+        )
+
+    shown = [*outputs, timer]
+    refresh.click(read, None, shown, api_name="model_lifecycle")
+    timer.tick(read, None, shown, api_visibility="private")
+    ui.load(read, None, shown, api_visibility="private")

@@ -1,16 +1,33 @@
 """What HR people read: predictions, factors, employees and the model in French words and
 tables. Pure functions of the service's answers, so they are tested without a browser."""
 
+import html
+from datetime import datetime
 from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, Field, ValidationError
 
+from src.api.routes.models import RegisteredModel
+from src.api.routes.training import TrainingRunView
 from src.fields import FIELDS, FIELDS_BY_NAME, Kind
 from src.monitoring import report
 from src.schemas import Prediction
 
-DECISIONS = {"Part": "risque de départ", "Reste": "devrait rester"}
+#: The model's decision as HR reads it; the API keeps its codes ("Part", "Reste").
+DECISIONS = {"Part": "Risque de départ", "Reste": "Pas de risque identifié"}
+_CODES = {words: code for code, words in DECISIONS.items()}
+
+
+def decision_text(code: str) -> str:
+    return DECISIONS.get(code, code)
+
+
+def decision_code(shown: object) -> object:
+    """The API's code of a decision shown in words (a table the page sends back)."""
+    return _CODES.get(shown, shown) if isinstance(shown, str) else shown
+
+
 TOP_FACTORS = 10
 UP, DOWN = "augmente le risque", "diminue le risque"
 
@@ -22,11 +39,11 @@ def percent(value: float) -> str:
 def prediction_summary(prediction: Prediction) -> str:
     """Markdown: the decision, the probability, the risk level and how the threshold reads."""
     return (
-        f"### {prediction.prediction} — {DECISIONS[prediction.prediction]}\n"
+        f"### {decision_text(prediction.prediction)}\n"
         f"- Probabilité de départ : **{percent(prediction.probability)}**\n"
         f"- Niveau de risque : **{prediction.risk_level}**\n"
         f"- Seuil de décision : {percent(prediction.threshold)} "
-        f"(au-dessus : « Part »)\n"
+        f"(à partir de ce seuil : risque de départ)\n"
         f"- Modèle : version {prediction.model_version}, "
         f"identifiant de la prédiction `{prediction.prediction_id}`"
     )
@@ -74,7 +91,7 @@ def comparison_summary(before: Prediction, after: Prediction) -> str:
     direction = "hausse" if delta > 0 else "baisse" if delta < 0 else "stable"
     return (
         "| | Situation actuelle | Scénario |\n|---|---|---|\n"
-        f"| Décision | {before.prediction} | {after.prediction} |\n"
+        f"| Décision | {decision_text(before.prediction)} | {decision_text(after.prediction)} |\n"
         f"| Probabilité de départ | {percent(before.probability)} "
         f"| {percent(after.probability)} |\n"
         f"| Niveau de risque | {before.risk_level} "
@@ -108,6 +125,7 @@ def history_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     )
     frame["id_employee"] = frame["id_employee"].astype("Int64")
     frame["probability"] = frame["probability"].round(4)
+    frame["prediction"] = frame["prediction"].map(decision_text)
     return frame.rename(columns=HISTORY_COLUMNS)
 
 
@@ -118,6 +136,12 @@ _METRICS = {
     "recall": "Rappel",
     "precision": "Précision",
     "brier": "Brier",
+}
+
+
+_DATA_SOURCES = {
+    "extracts": "extraits RH",
+    "database": "salariés enregistrés et issues déclarées via POST /outcomes",
 }
 
 
@@ -134,7 +158,9 @@ def model_overview(metadata: dict[str, Any], source: str, fallback_reason: str |
         f"- Entraîné le : {metadata['trained_at']}",
         f"- Modèle : {metadata['estimator']['description']}",
         f"- Données : {metadata['training_data']['n_employees']} salariés, "
-        f"{metadata['training_data']['n_leavers']} départs",
+        f"{metadata['training_data']['n_leavers']} départs ("
+        + _DATA_SOURCES.get(metadata["training_data"].get("source"), "extraits RH")
+        + ")",
         f"- Seuil de décision : {percent(metadata['threshold'])}",
         "- Niveaux de risque : "
         + ", ".join(
@@ -255,7 +281,7 @@ class _SessionEntry(BaseModel):
     def row(self) -> dict[str, Any]:
         return {
             "prediction_id": self.prediction_id,
-            "prédiction": self.prediction,
+            "prédiction": decision_text(self.prediction),
             "probabilité": percent(self.probability),
             "niveau de risque": self.risk_level,
         }
@@ -280,7 +306,7 @@ def session_rows(scored: object) -> list[dict[str, Any]]:
         entry = session_row(
             {
                 "prediction_id": row.get("prediction_id"),
-                "prediction": row.get("prédiction"),
+                "prediction": decision_code(row.get("prédiction")),
                 "probability": row.get("probabilité"),
                 "risk_level": row.get("niveau de risque"),
             }
@@ -404,3 +430,127 @@ def quality_frame(quality: dict[str, Any]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=columns)
+
+
+_STATUSES = {
+    "champion": "champion (en service)",
+    "challenger": "candidat (à promouvoir)",
+    "refused": "refusé",
+    "retired": "retiré",
+}
+_RUN_STATUSES = {
+    "queued": "en attente",
+    "running": "en cours",
+    "succeeded": "terminé",
+    "failed": "échoué",
+}
+#: A training's stages, as `src.train` names them, in French (the version or model named
+#: at the end of a stage is kept).
+_STAGES = (
+    ("cross-validating the champion", "validation croisée du champion"),
+    ("cross-validating", "validation croisée de"),
+    ("fitting the model on all the data", "ajustement final sur toutes les données"),
+    ("holdout", "évaluation sur le jeu de test"),
+    ("starting", "démarrage"),
+)
+VERSION_COLUMNS = [
+    "version",
+    "statut",
+    "en service ici",
+    "entraîné le",
+    "données",
+    "ROC-AUC (CV)",
+    "décision",
+    "activé le",
+]
+RUN_COLUMNS = ["demandé le", "statut", "avancement", "étape", "résultat"]
+
+
+def _day(moment: datetime | None) -> str:
+    return "" if moment is None else f"{moment:%d/%m/%Y %H:%M} UTC"
+
+
+def stage_text(stage: str | None) -> str:
+    if not stage:
+        return ""
+    for english, french in _STAGES:
+        if stage.startswith(english):
+            return french + stage.removeprefix(english)
+    return stage
+
+
+def versions_frame(models: list[RegisteredModel]) -> pd.DataFrame:
+    """The registry (`GET /models`'s `models`), newest first, in French."""
+    rows = [
+        {
+            "version": model.version,
+            "statut": _STATUSES.get(model.status or "", model.status or "servi sans registre"),
+            "en service ici": "oui" if model.serving_here else "",
+            "entraîné le": _day(model.trained_at),
+            "données": _data_text(model.training_data),
+            "ROC-AUC (CV)": f"{model.cv['roc_auc']:.3f}" if "roc_auc" in model.cv else "",
+            "décision": _DECISIONS_FR.get(model.decision or "", model.decision or ""),
+            "activé le": _day(model.promoted_at),
+        }
+        for model in models
+    ]
+    return pd.DataFrame(rows, columns=VERSION_COLUMNS)
+
+
+def _data_text(data: dict[str, Any] | None) -> str:
+    """What a version learnt from; from the database, how many of HR's reports changed an
+    outcome the extracts gave (what a reviewer checks before promoting it)."""
+    if not data:
+        return ""
+    if data.get("source") != "database":
+        return "extraits RH"
+    reported = data.get("reported_outcomes", {})
+    return (
+        f"base : {reported.get('reported_used', 0)} issues déclarées, dont "
+        f"{reported.get('reported_changed', 0)} changent les extraits"
+    )
+
+
+def _run_result(run: TrainingRunView) -> str:
+    if run.error:
+        return f"erreur : {run.error}"
+    if not run.result:
+        return ""
+    decision = _DECISIONS_FR.get(run.result["decision"], run.result["decision"])
+    return f"version {run.result['version']} — {decision}"
+
+
+def runs_frame(runs: list[TrainingRunView]) -> pd.DataFrame:
+    """The newest training runs (`GET /training/runs`), in French."""
+    rows = [
+        {
+            "demandé le": _day(run.requested_at),
+            "statut": _RUN_STATUSES.get(run.status, run.status),
+            "avancement": f"{run.progress.done} / {run.progress.total}"
+            if run.progress.total
+            else "",
+            "étape": stage_text(run.progress.stage),
+            "résultat": _run_result(run),
+        }
+        for run in runs
+    ]
+    return pd.DataFrame(rows, columns=RUN_COLUMNS)
+
+
+def training_progress(runs: list[TrainingRunView]) -> str:
+    """HTML: a progress bar for the run under way, if there is one."""
+    running = next((run for run in runs if run.status in ("queued", "running")), None)
+    if running is None:
+        return "<p>Aucun entraînement en cours.</p>"
+    done, total = running.progress.done, running.progress.total
+    share = done / total if total else 0.0
+    what = html.escape(stage_text(running.progress.stage) or "en attente de démarrage")
+    return (
+        f"<p>Entraînement en cours : {what} ({done} / {total or '?'})</p>"
+        f'<progress max="1" value="{share:.3f}" style="width:100%" '
+        f'aria-label="Avancement de l\'entraînement">{share:.0%}</progress>'
+    )
+
+
+def training_under_way(runs: list[TrainingRunView]) -> bool:
+    return any(run.status in ("queued", "running") for run in runs)

@@ -1,6 +1,7 @@
 """One live server per UI test module, with one HR user for the HR space."""
 
 import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,11 +26,17 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         yield server
 
 
+def csv_bytes(rows: list[dict], delimiter: str = ",") -> bytes:
+    """`rows` as the bytes of a UTF-8 CSV file, a header first."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter=delimiter)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
 def write_csv(path: Path, rows: list[dict]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    path.write_bytes(csv_bytes(rows))
     return path
 
 

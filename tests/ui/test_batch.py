@@ -1,7 +1,5 @@
 """Batch files: read whole, every bad cell reported with its line, answers sorted by risk."""
 
-import csv
-import io
 import os
 import time
 from pathlib import Path
@@ -20,14 +18,7 @@ from src.ui.batch import (
     write_scored_csv,
 )
 from tests.conftest import DATA_DIR, EMPLOYEE_1
-
-
-def _csv(rows: list[dict], delimiter: str = ",") -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter=delimiter)
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
+from tests.ui.conftest import csv_bytes
 
 
 def _prediction(prediction_id: str, probability: float) -> Prediction:
@@ -44,7 +35,7 @@ def _prediction(prediction_id: str, probability: float) -> Prediction:
 
 def test_a_valid_file_gives_one_record_per_row_in_order() -> None:
     rows = [EMPLOYEE_1, {**EMPLOYEE_1, "age": 30}]
-    parsed = parse_batch(_csv(rows))
+    parsed = parse_batch(csv_bytes(rows))
     assert [record.age for record in parsed.records] == [41, 30]
 
 
@@ -54,13 +45,13 @@ def test_a_valid_file_gives_one_record_per_row_in_order() -> None:
 def test_flags_are_read_as_the_extracts_and_spreadsheets_write_them(
     cell: str, expected: bool
 ) -> None:
-    parsed = parse_batch(_csv([{**EMPLOYEE_1, "heures_supplementaires": cell}]))
+    parsed = parse_batch(csv_bytes([{**EMPLOYEE_1, "heures_supplementaires": cell}]))
     assert parsed.records[0].heures_supplementaires is expected
 
 
 def test_semicolons_percent_signs_and_an_id_column_are_accepted() -> None:
     row = {"id_employee": "7", **EMPLOYEE_1, "augmentation_salaire_precedente": "11 %"}
-    parsed = parse_batch(_csv([row], delimiter=";"))
+    parsed = parse_batch(csv_bytes([row], delimiter=";"))
     assert parsed.records[0].id_employee == 7
     assert parsed.records[0].augmentation_salaire_precedente == 11
 
@@ -68,16 +59,25 @@ def test_semicolons_percent_signs_and_an_id_column_are_accepted() -> None:
 def test_every_bad_cell_is_reported_with_its_line_and_what_is_allowed() -> None:
     rows = [EMPLOYEE_1, {**EMPLOYEE_1, "genre": "X"}, {**EMPLOYEE_1, "age": "", "genre": "Z"}]
     with pytest.raises(BatchFileError, match="3 erreur") as caught:
-        parse_batch(_csv(rows))
+        parse_batch(csv_bytes(rows))
     report = caught.value.errors.to_dict("records")
-    assert [(r["ligne"], r["champ"]) for r in report] == [(3, "genre"), (4, "age"), (4, "genre")]
+    assert [(r["ligne"], r["champ"]) for r in report] == [
+        (3, "Genre (genre)"),
+        (4, "Âge (age)"),
+        (4, "Genre (genre)"),
+    ]
     assert report[0]["valeurs autorisées"] == "F, M"
+    assert [r["erreur"] for r in report] == [
+        "« X » n'est pas une des valeurs proposées",
+        "valeur manquante",
+        "« Z » n'est pas une des valeurs proposées",
+    ]
 
 
 def test_missing_and_unknown_columns_are_named() -> None:
     row = {key: value for key, value in EMPLOYEE_1.items() if key != "age"} | {"salaire": 1}
     with pytest.raises(BatchFileError, match="manquantes : age ; colonnes inconnues : salaire"):
-        parse_batch(_csv([row]))
+        parse_batch(csv_bytes([row]))
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ def test_missing_and_unknown_columns_are_named() -> None:
         (b"", "la première ligne doit nommer les colonnes"),
         (b"age\n41\n", "la première ligne doit nommer les colonnes"),
         (b"age,genre\n41,F\n42,M,1\n", "pas le même nombre de colonnes"),
-        (_csv([EMPLOYEE_1]).split(b"\n")[0] + b"\n", "aucune ligne"),
+        (csv_bytes([EMPLOYEE_1]).split(b"\n")[0] + b"\n", "aucune ligne"),
     ],
 )
 def test_unreadable_or_empty_files_are_refused_in_the_users_words(
@@ -99,14 +99,14 @@ def test_unreadable_or_empty_files_are_refused_in_the_users_words(
 
 
 def test_a_file_over_the_batch_limit_is_refused() -> None:
-    header, row = _csv([EMPLOYEE_1]).decode().splitlines()
+    header, row = csv_bytes([EMPLOYEE_1]).decode().splitlines()
     content = "\n".join([header, *[row] * (MAX_BATCH_SIZE + 1)]).encode()
     with pytest.raises(BatchFileError, match=f"au plus {MAX_BATCH_SIZE}"):
         parse_batch(content)
 
 
 def test_results_are_sorted_by_risk_and_keep_the_file_line() -> None:
-    parsed = parse_batch(_csv([EMPLOYEE_1, EMPLOYEE_1, EMPLOYEE_1]))
+    parsed = parse_batch(csv_bytes([EMPLOYEE_1, EMPLOYEE_1, EMPLOYEE_1]))
     predictions = [_prediction("a", 0.2), _prediction("b", 0.9), _prediction("c", 0.5)]
     table = results_frame(parsed, predictions, {"heures_supplementaires": "Heures sup."})
     assert table["ligne"].tolist() == [3, 4, 2]
@@ -120,7 +120,7 @@ def test_the_scored_csv_is_the_file_plus_the_answers_and_old_ones_are_removed(
     stale.write_text("old")
     an_hour_ago = time.time() - DOWNLOADS_KEPT_SECONDS - 1
     os.utime(stale, (an_hour_ago, an_hour_ago))
-    parsed = parse_batch(_csv([EMPLOYEE_1, {**EMPLOYEE_1, "age": 30}]))
+    parsed = parse_batch(csv_bytes([EMPLOYEE_1, {**EMPLOYEE_1, "age": 30}]))
     path = write_scored_csv(parsed, [_prediction("a", 0.2), _prediction("b", 0.9)], tmp_path)
     scored = pd.read_csv(path)
     assert scored["age"].tolist() == [41, 30]
@@ -145,7 +145,7 @@ def test_the_three_raw_extracts_are_joined_whatever_their_order() -> None:
     ("files", "message"),
     [
         (lambda extracts: extracts[:2], "les trois extraits"),
-        (lambda extracts: [*extracts[:2], _csv([EMPLOYEE_1])], "aucun des trois"),
+        (lambda extracts: [*extracts[:2], csv_bytes([EMPLOYEE_1])], "aucun des trois"),
         (
             lambda extracts: [extracts[0].replace(b"revenu_mensuel", b"salaire"), *extracts[1:]],
             "extraits refusés : .*revenu_mensuel",
@@ -161,6 +161,6 @@ def test_incomplete_or_broken_extracts_are_refused(files: object, message: str) 
 def test_an_id_employee_the_storage_cannot_hold_is_reported_with_its_line(value: str) -> None:
     rows = [{"id_employee": "7", **EMPLOYEE_1}, {"id_employee": value, **EMPLOYEE_1}]
     with pytest.raises(BatchFileError) as refused:
-        parse_batch(_csv(rows))
+        parse_batch(csv_bytes(rows))
     [problem] = refused.value.errors.to_dict("records")
-    assert (problem["ligne"], problem["champ"]) == (3, "id_employee")
+    assert (problem["ligne"], problem["champ"]) == (3, "Numéro de salarié (id_employee)")

@@ -124,8 +124,8 @@ def test_a_prediction_made_in_the_browser_is_shown(
 ) -> None:
     page = _open_ui(browser, live)
     _predict_from_the_form(page)
-    expect(page.get_by_text("Part — risque de départ")).to_be_visible()
-    page.get_by_text("Part — risque de départ").scroll_into_view_if_needed()
+    expect(page.get_by_text("Risque de départ", exact=True)).to_be_visible()
+    page.get_by_text("Risque de départ", exact=True).scroll_into_view_if_needed()
     _save(page, tmp_path, "ui_predict.png")
     page.close()
 

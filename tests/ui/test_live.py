@@ -13,6 +13,7 @@ from gradio_client.exceptions import AppError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from database import training_runs
 from database.models import ApiResponse, EmployeeInput, PredictionResult, Request
 from src.fields import Extract
 from src.tracing import ui_user_key_hash
@@ -30,6 +31,7 @@ HR_ENDPOINTS = PUBLIC_ENDPOINTS | {
     "/history",
     "/trace",
     "/surveillance",
+    "/model_lifecycle",
 }
 #: The page's own plumbing: reachable by the browser, not an API.
 PUBLIC_PLUMBING = {"fill_levers", "remember", "remember_batch", "on_load"}
@@ -134,7 +136,7 @@ def test_the_form_shows_the_prediction_and_stores_it_as_a_ui_call(
     client: Client, live: LiveServer
 ) -> None:
     summary, chart, raw = client.predict(*_form(), api_name="/predict")
-    assert "Part — risque de départ" in summary
+    assert "### Risque de départ\n" in summary
     assert "**55 %**" in summary
     assert chart["data"][0][:1] == ["Heures supplémentaires"]
     assert raw["prediction"] == "Part"
@@ -147,7 +149,8 @@ def test_an_inconsistent_form_is_refused_with_the_rule_and_recorded(
     client: Client, live: LiveServer
 ) -> None:
     predictions = _count(live, PredictionResult)
-    with pytest.raises(AppError, match=r"annees_dans_le_poste_actuel \(7\) must not exceed"):
+    french = r"Années dans le poste actuel : 7 dépasse Années dans l'entreprise \(6\)"
+    with pytest.raises(AppError, match=french):
         client.predict(*_form(annees_dans_le_poste_actuel=7), api_name="/predict")
     assert _count(live, PredictionResult) == predictions
     with Session(live.engine) as session:
@@ -201,7 +204,7 @@ def test_a_scenario_is_compared_with_the_employee_as_they_are(hr: Client, live: 
     levers["heures_supplementaires"] = False
     predictions = _count(live, PredictionResult)
     comparison, changed = hr.predict(1, *levers.values(), api_name="/simulate")
-    assert "| Décision | Part |" in comparison
+    assert "| Décision | Risque de départ |" in comparison
     assert "baisse" in comparison
     assert changed == "Leviers modifiés : Heures supplémentaires"
     assert _count(live, PredictionResult) == predictions + 2  # both scored in one traced call
@@ -220,6 +223,26 @@ def test_a_public_scenario_cannot_start_from_a_stored_employee(client: Client) -
     levers = [EMPLOYEE_1[name] for name in SCENARIO_FIELDS]
     with pytest.raises(AppError):  # not one of the picker's choices: Gradio refuses it
         client.predict(1, *levers, api_name="/simulate")
+
+
+def test_a_simulation_without_a_profile_or_with_a_lever_out_of_range_says_so_in_french(
+    client: Client,
+) -> None:
+    """Before, Gradio's own bounds answered first, in English (`Value 0 is less than minimum
+    value 100.`); the widgets have no bounds now, the record's validation words it."""
+    profile = PROFILES[0]
+    levers = {name: profile["record"][name] for name in SCENARIO_FIELDS} | {"revenu_mensuel": 0}
+    with pytest.raises(AppError, match="Choisissez un profil de démonstration"):
+        client.predict(None, *levers.values(), api_name="/simulate")
+    expected = r"Revenu mensuel \(€\) : 0 est hors des valeurs permises \(autorisé : de 100 à"
+    with pytest.raises(AppError, match=expected):
+        client.predict(profile["name"], *levers.values(), api_name="/simulate")
+
+
+def test_an_out_of_range_form_value_is_refused_in_french(client: Client) -> None:
+    french = r"Âge : 10 est hors des valeurs permises \(autorisé : de 16 à 75\)"
+    with pytest.raises(AppError, match=french):
+        client.predict(*_form(age=10), api_name="/predict")
 
 
 def test_a_batch_file_is_scored_sorted_by_risk_and_downloadable(
@@ -250,7 +273,8 @@ def test_an_invalid_batch_file_is_reported_and_nothing_is_stored(
     )
     assert "1 erreur(s)" in status
     assert table["data"] == []
-    assert errors["data"][0][:2] == [3, "genre"]
+    refused = "« X » n'est pas une des valeurs proposées"
+    assert errors["data"][0][:3] == [3, "Genre (genre)", refused]
     assert download["visible"] is False
     assert _count(live, PredictionResult) == predictions
     with Session(live.engine) as session:
@@ -293,3 +317,33 @@ def test_the_raw_extracts_are_scored_for_every_employee_linked_by_id(
             .where(EmployeeInput.request_id == request.id, EmployeeInput.id_employee.is_not(None))
         )
     assert linked == 1470
+
+
+def test_the_model_tab_shows_the_registry_and_a_training_under_way(
+    hr: Client, live: LiveServer
+) -> None:
+    progress, runs, versions, _ = hr.predict(api_name="/model_lifecycle")
+    assert "Aucun entraînement en cours" in progress and runs["data"] == []
+    [served] = versions["data"]
+    assert served[:3] == ["1.0.0", "champion (en service)", "oui"]
+    assert served[4] == "extraits RH"
+    with Session(live.engine) as session:
+        run_id = training_runs.create(session, {"candidates": ["dummy"]}, None, None).id
+    stage = "cross-validating the champion 1.0.0"
+    training_runs.report(
+        live.engine, run_id, status="running", progress_done=3, progress_total=12, stage=stage
+    )
+    in_french = "validation croisée du champion 1.0.0"
+    try:
+        progress, runs, _, timer = hr.predict(api_name="/model_lifecycle")
+        assert '<progress max="1" value="0.250"' in progress
+        assert f"{in_french} (3 / 12)" in progress
+        assert runs["data"][0][1:4] == ["en cours", "3 / 12", in_french]
+        assert timer["active"] is True  # refreshes itself while the run goes on
+    finally:
+        training_runs.finish(live.engine, run_id, None, "stopped by the test")
+    progress, runs, _, timer = hr.predict(api_name="/model_lifecycle")
+    assert "Aucun entraînement en cours" in progress and timer["active"] is False
+    assert runs["data"][0][1] == "échoué" and "stopped by the test" in runs["data"][0][4]
+    reads = _audited_reads(live, "/rh/models")
+    assert reads and {(r.method, r.status_code) for r in reads} == {("GET", 200)}

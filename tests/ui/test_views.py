@@ -26,7 +26,7 @@ def _prediction(probability: float, risk: str = "élevé") -> Prediction:
 
 def test_the_summary_gives_decision_probability_and_risk_in_french() -> None:
     summary = views.prediction_summary(_prediction(0.5527))
-    assert "Part — risque de départ" in summary
+    assert "### Risque de départ\n" in summary
     assert "**55 %**" in summary
     assert "élevé" in summary
 
