@@ -7,14 +7,10 @@ from typing import Any
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
-#: The metrics given to the Hub, with the names it shows.
-_HUB_METRICS = {
-    "roc_auc": "ROC-AUC",
-    "pr_auc": "PR-AUC (average precision)",
-    "brier": "Brier score",
-    "f1": "F1 (leavers)",
-    "recall": "Recall (leavers)",
-}
+from src.model_card import METRIC_NAMES
+
+#: The metrics given to the Hub, named as the model card names them.
+_HUB_METRICS = {key: METRIC_NAMES[key] for key in ("roc_auc", "pr_auc", "brier", "f1", "recall")}
 
 
 #: The data a model learnt from, as the Hub's evaluation results name it (no Hub dataset).

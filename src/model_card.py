@@ -2,7 +2,7 @@
 
 from typing import Any
 
-_METRIC_NAMES = {
+METRIC_NAMES = {
     "roc_auc": "ROC-AUC",
     "pr_auc": "PR-AUC (average precision)",
     "f1": "F1 (leavers)",
@@ -35,7 +35,7 @@ def _cv_rows(cv: dict[str, dict[str, Any]]) -> list[list[str]]:
             f"{cv[key]['mean']:.3f} ± {cv[key]['std']:.3f}",
             _span(cv[key]["repeat_range"]) if "repeat_range" in cv[key] else "n/a",
         ]
-        for key, label in _METRIC_NAMES.items()
+        for key, label in METRIC_NAMES.items()
         if key in cv
     ]
 
@@ -218,7 +218,7 @@ def _lifecycle(lifecycle: dict[str, Any] | None) -> str:
         return lines[0]
     rows = [
         [
-            _METRIC_NAMES[t["metric"]],
+            METRIC_NAMES[t["metric"]],
             f"{t['champion_mean']:.4f}",
             f"{t['challenger_mean']:.4f}",
             f"{t['advantage']:+.4f}",

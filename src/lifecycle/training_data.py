@@ -10,7 +10,7 @@ outcomes hash the same from both sources and a scheduled retraining sees new out
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -22,7 +22,7 @@ from src.fields import TARGET
 from src.preprocessing import frame_from_records, hash_records, load_extracts
 
 Source = Literal["extracts", "database"]
-SOURCES: tuple[Source, ...] = ("extracts", "database")
+SOURCES: tuple[Source, ...] = get_args(Source)
 
 
 @dataclass(frozen=True)
