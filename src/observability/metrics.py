@@ -12,6 +12,12 @@ Prometheus sums them across replicas (`sum by (route) (rate(...))`, and histogra
 
 Labels are bounded: a route is its template (`/employees/{id_employee}/predict`, never the
 raw path), a status its class (`2xx`), a prediction its source, label and risk level.
+
+Two registries: what any visitor may read (traffic, latency, the trace store, the model, the
+process, drift over a window), and what describes each prediction's result (the counts by label
+and risk, the probability histogram). A visitor who diffs two public scrapes around one call
+would read that caller's answer from the second kind (the histogram's `_sum` moves by its exact
+probability), so it is exported only to a scraper holding `METRICS_TOKEN`.
 """
 
 import time
@@ -55,6 +61,10 @@ class ServiceMetrics:
         # scrape (prometheus-client's switch is process-wide; every app here wants it off).
         disable_created_metrics()
         self.registry = CollectorRegistry()
+        self.outcomes = CollectorRegistry()
+        self.scraper_registry = CollectorRegistry()
+        self.scraper_registry.register(self.registry)
+        self.scraper_registry.register(self.outcomes)
         self._children: dict[tuple[int, tuple[str, ...]], Counter | Histogram] = {}
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
@@ -83,13 +93,13 @@ class ServiceMetrics:
             "attrition_predictions",
             "Predictions answered (their trace stored), by source (api, ui), label and risk level",
             ["source", "label", "risk_level"],
-            registry=r,
+            registry=self.outcomes,
         )
         self.probability = Histogram(
             "attrition_prediction_probability",
             "Predicted probabilities of leaving",
             buckets=PROBABILITY_BUCKETS,
-            registry=r,
+            registry=self.outcomes,
         )
         self.batch_size = Histogram(
             "attrition_batch_size",
@@ -184,11 +194,12 @@ class ServiceMetrics:
             child = self._children[key] = metric.labels(*labels)
         return child
 
-    def exposition(self, accept: str | None) -> tuple[bytes, str]:
+    def exposition(self, accept: str | None, outcomes: bool) -> tuple[bytes, str]:
         """The scrape's body and content type, in the format the scraper asks for (Prometheus
-        text, or OpenMetrics)."""
+        text, or OpenMetrics); with the predictions' results only for a scraper with the
+        token."""
         encode, content_type = choose_encoder(accept)
-        return encode(self.registry), content_type
+        return encode(self.scraper_registry if outcomes else self.registry), content_type
 
 
 class _StorageCollector(Collector):

@@ -102,6 +102,11 @@ def test_the_operators_stack_scrapes_the_app_and_loads_the_dashboard() -> None:
     assert (
         job["static_configs"] == [{"targets": ["app:7860"]}] and job["metrics_path"] == "/metrics"
     )
+    # The scrape holds the app's METRICS_TOKEN (without it, no predictions' results).
+    assert services["app"]["environment"]["METRICS_TOKEN"].startswith("${METRICS_TOKEN:?")
+    assert _compose()["secrets"]["metrics_token"] == {"environment": "METRICS_TOKEN"}
+    assert prometheus["secrets"] == ["metrics_token"]
+    assert job["authorization"] == {"credentials_file": "/run/secrets/metrics_token"}
     assert grafana["environment"]["GF_SECURITY_ADMIN_PASSWORD"].startswith(
         "${GRAFANA_ADMIN_PASSWORD:?"
     )

@@ -1,6 +1,6 @@
 """GET /metrics as Prometheus reads it: the text format parsed by prometheus-client's own
-parser, after real calls; route templates, never raw paths; public or behind its token;
-never recorded in the audit trail."""
+parser, after real calls; route templates, never raw paths; public without the predictions'
+results, or everything behind its token; never recorded in the audit trail."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,17 +18,22 @@ from tests.conftest import EMPLOYEE_1, make_settings
 
 TOKEN = "metrics-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+SCRAPER = {"Authorization": "Bearer scrape-secret"}
+RESULTS = {"attrition_predictions", "attrition_prediction_probability"}
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = make_settings(tmp_path_factory.mktemp("metrics"), api_tokens=TOKEN)
+    """An app whose scrape wants METRICS_TOKEN (as the compose stack's Prometheus has it)."""
+    settings = make_settings(
+        tmp_path_factory.mktemp("metrics"), api_tokens=TOKEN, metrics_token="scrape-secret"
+    )
     with TestClient(create_app(settings)) as client:
         yield client
 
 
-def _samples(client: TestClient) -> dict[tuple[str, frozenset], float]:
-    text = client.get("/metrics").text
+def _samples(client: TestClient, headers: dict[str, str] = SCRAPER) -> dict:
+    text = client.get("/metrics", headers=headers).text
     return {
         (sample.name, frozenset(sample.labels.items())): sample.value
         for family in text_string_to_metric_families(text)
@@ -96,23 +101,37 @@ def test_scrapes_are_not_recorded_in_the_audit_trail(client: TestClient) -> None
     with Session(engine) as session:
         before = session.scalar(select(func.count()).select_from(Request))
         for _ in range(3):
-            assert client.get("/metrics").status_code == 200
+            assert client.get("/metrics", headers=SCRAPER).status_code == 200
         assert session.scalar(select(func.count()).select_from(Request)) == before
     engine.dispose()
 
 
-def test_with_a_metrics_token_the_scrape_needs_it(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, api_tokens=TOKEN, metrics_token="scrape-secret")
-    with TestClient(create_app(settings)) as client:
-        assert client.get("/metrics").status_code == 401
-        assert client.get("/metrics", headers=AUTH).status_code == 401  # an API token is not it
-        scraped = client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
+def test_with_a_metrics_token_the_scrape_needs_it(client: TestClient) -> None:
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers=AUTH).status_code == 401  # an API token is not it
+    scraped = client.get("/metrics", headers=SCRAPER)
     assert scraped.status_code == 200
     assert scraped.headers["content-type"].startswith("text/plain; version=")
 
 
+def test_the_public_scrape_gives_away_no_callers_result(tmp_path: Path) -> None:
+    """Without METRICS_TOKEN anyone may scrape: two scrapes around one call show that it
+    happened, never what it answered (no count by label or risk, no probability sum)."""
+    with TestClient(create_app(make_settings(tmp_path, api_tokens=TOKEN))) as client:
+        client.post("/predict", json=EMPLOYEE_1, headers=AUTH)  # every series exists
+        before = _samples(client, headers={})
+        answer = client.post("/predict", json=EMPLOYEE_1, headers=AUTH).json()
+        after = _samples(client, headers={})
+    names = {name for name, _ in after}
+    assert not any(name.startswith(tuple(RESULTS)) for name in names)
+    assert {"attrition_http_requests_total", "attrition_model_info"} <= names
+    moved = {key: after[key] - before.get(key, 0.0) for key in after}
+    assert not any(abs(delta - answer["probability"]) < 1e-9 for delta in moved.values())
+    assert not any(abs(delta - (1 - answer["probability"])) < 1e-9 for delta in moved.values())
+
+
 def test_an_openmetrics_scraper_gets_openmetrics(client: TestClient) -> None:
-    accept = {"Accept": "application/openmetrics-text; version=1.0.0"}
+    accept = {"Accept": "application/openmetrics-text; version=1.0.0", **SCRAPER}
     scraped = client.get("/metrics", headers=accept)
     assert scraped.headers["content-type"].startswith("application/openmetrics-text")
     assert scraped.text.endswith("# EOF\n")

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pandas as pd
@@ -22,6 +23,7 @@ from tests.live_server import LIVE_TOKEN, LiveServer, free_port, serve
 MONITORING = PROJECT_ROOT / "deploy" / "monitoring"
 DASHBOARD = MONITORING / "grafana" / "dashboards" / "attrition.json"
 AUTH = {"Authorization": f"Bearer {LIVE_TOKEN}"}
+SCRAPE_TOKEN = "prometheus-scrape-token"
 
 
 def _tool(name: str) -> str:
@@ -35,7 +37,7 @@ def _tool(name: str) -> str:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Drift checked every second (not every 5 minutes), so its gauges show within the test."""
     folder = tmp_path_factory.mktemp("prometheus-app")
-    with serve(folder, monitoring_interval_seconds=1.0) as server:
+    with serve(folder, monitoring_interval_seconds=1.0, metrics_token=SCRAPE_TOKEN) as server:
         yield server
 
 
@@ -48,9 +50,16 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     ],
     ids=lambda command: " ".join(command),
 )
-def test_promtool_accepts_the_config_and_the_rules(command: list[str]) -> None:
+def test_promtool_accepts_the_config_and_the_rules(command: list[str], tmp_path: Path) -> None:
+    """Run where the files are, with the compose secret the config reads made real."""
+    shutil.copytree(MONITORING, tmp_path, dirs_exist_ok=True)
+    config = yaml.safe_load((tmp_path / "prometheus.yml").read_text("utf-8"))
+    [job] = config["scrape_configs"]
+    (tmp_path / "metrics_token").write_text(SCRAPE_TOKEN, "utf-8")
+    job["authorization"]["credentials_file"] = str(tmp_path / "metrics_token")
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config), "utf-8")
     result = subprocess.run(
-        [_tool("promtool"), *command], cwd=MONITORING, capture_output=True, text=True, check=False
+        [_tool("promtool"), *command], cwd=tmp_path, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -79,6 +88,7 @@ def prometheus(live: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> It
         "scrape_configs": [
             {
                 "job_name": "attrition",
+                "authorization": {"credentials": SCRAPE_TOKEN},
                 "static_configs": [{"targets": [live.base_url.removeprefix("http://")]}],
             }
         ],
@@ -155,7 +165,8 @@ def test_prometheus_reads_the_apps_counters_after_real_predictions(
 
 
 def _exported(live: LiveServer) -> set[str]:
-    text = httpx.get(f"{live.base_url}/metrics").text
+    scraper = {"Authorization": f"Bearer {SCRAPE_TOKEN}"}
+    text = httpx.get(f"{live.base_url}/metrics", headers=scraper).text
     return {s.name for f in text_string_to_metric_families(text) for s in f.samples} | {"up"}
 
 
