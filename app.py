@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 from gradio.utils import get_upload_folder
 from sqlalchemy import Engine
+from starlette.routing import Mount
 
 from database.engine import engine_from_settings
 from database.load_employees import load_employees
@@ -55,8 +56,8 @@ from src.preprocessing import has_extracts
 from src.service import PredictionService, Serving
 from src.ui.backend import UiBackend
 from src.ui.blocks import build_ui
-from src.ui.gate import UiGate, UiLimits
-from src.ui.gate_checks import sweep_abandoned
+from src.ui.gate import SessionCheck, UiGate, UiLimits
+from src.ui.gate_checks import session_check, sweep_abandoned
 from src.ui.users import UiUsers
 
 logger = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = metrics = ServiceMetrics()
-    spaces, backend = _mount_ui(app, settings)
+    spaces, sessions, backend = _mount_ui(app, settings)
     app.add_middleware(
         BodyLimits,
         max_bytes=settings.max_body_bytes,
@@ -187,7 +188,9 @@ def create_app(settings: Settings) -> FastAPI:
     for prefix, blocks in spaces.items():
         metrics.watch_queue(prefix, partial(_queue_depth, blocks))
     limits = _ui_limits(settings)
-    app.add_middleware(UiGate, spaces=spaces, limits=limits, audit=backend.record_sign_in)
+    app.add_middleware(
+        UiGate, spaces=spaces, limits=limits, audit=backend.record_sign_in, sessions=sessions
+    )
     routes = [route for router in routers for route in router.routes]
     rates = RateLimits(settings.rate_limit_per_token, settings.rate_limit_per_client)
     # Added after the body limits: outside them, so it records what they refuse too.
@@ -227,10 +230,13 @@ def _ui_limits(settings: Settings) -> UiLimits:
     )
 
 
-def _mount_ui(app: FastAPI, settings: Settings) -> tuple[dict[str, gr.Blocks], UiBackend]:
+def _mount_ui(
+    app: FastAPI, settings: Settings
+) -> tuple[dict[str, gr.Blocks], dict[str, SessionCheck], UiBackend]:
     """The public demo at /ui/ (and / redirects there) and, when `UI_USERS` is set, the HR
     space at /rh/ behind Gradio's sign-in; mounted before the server starts. Returns the
-    spaces by mount path, for the gate in front of them, and their backend."""
+    spaces by mount path, for the gate in front of them, the sign-in check of the spaces that
+    want one, and their backend."""
     profiles = {
         profile["name"]: profile["record"]
         for profile in json.loads((PROJECT_ROOT / "data" / "demo_profiles.json").read_bytes())[
@@ -252,7 +258,8 @@ def _mount_ui(app: FastAPI, settings: Settings) -> tuple[dict[str, gr.Blocks], U
     }
     users = UiUsers(settings.ui_users.get_secret_value()) if settings.ui_users else None
     audiences = [("/rh", True, {"auth": users.check})] if users else []
-    spaces = {}
+    spaces: dict[str, gr.Blocks] = {}
+    sessions: dict[str, SessionCheck] = {}
     for path, hr, access in [*audiences, ("/ui", False, {})]:
         ui = build_ui(backend, profiles, hr=hr)
         # Gradio checks that a file handed to an event was uploaded (is in its upload folder)
@@ -261,6 +268,9 @@ def _mount_ui(app: FastAPI, settings: Settings) -> tuple[dict[str, gr.Blocks], U
         ui.has_launched = True
         gr.mount_gradio_app(app, ui, path=path, **access, **options)
         spaces[path] = ui
+        if hr:
+            [mounted] = [r for r in app.routes if isinstance(r, Mount) and r.path == path]
+            sessions[path] = session_check(mounted.app)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
@@ -270,7 +280,7 @@ def _mount_ui(app: FastAPI, settings: Settings) -> tuple[dict[str, gr.Blocks], U
     def favicon() -> RedirectResponse:  # browsers ask the root for it
         return RedirectResponse("/ui/favicon.ico")
 
-    return spaces, backend
+    return spaces, sessions, backend
 
 
 def main() -> None:

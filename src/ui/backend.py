@@ -51,6 +51,7 @@ from src.ui.batch import (
     write_scored_csv,
 )
 from src.ui.messages import sentence
+from src.ui.refusal import AuditedRefusal, Refusal
 
 HISTORY_ROWS = 100
 
@@ -76,14 +77,6 @@ class Caller:
     def call(self, route: str) -> Call:
         key = ui_user_key_hash(self.user) if self.user else None
         return Call(source="ui", method="POST", route=route, client_key_hash=key)
-
-
-class UiRefusal(gr.Error):
-    """A read refused for a reason the audit trail records (an unknown id: 404)."""
-
-    def __init__(self, status_code: int, message: str) -> None:
-        super().__init__(message)
-        self.status_code = status_code
 
 
 class UiBackend:
@@ -129,7 +122,7 @@ class UiBackend:
             call = caller.call("/ui/employee")
             answer = await self.service.predict_employee(id_employee, call)
         except UnknownEmployeeError as err:
-            raise gr.Error(f"Salarié inconnu : n° {id_employee}.") from err
+            raise Refusal(f"Salarié inconnu : n° {id_employee}.") from err
         return answer.predictions[0]
 
     async def compare(
@@ -159,7 +152,7 @@ class UiBackend:
             with self._read() as session:
                 employee = get_employee(session, id_employee)
             if employee is None:
-                raise UiRefusal(404, f"Salarié inconnu : n° {id_employee}.")
+                raise AuditedRefusal(404, f"Salarié inconnu : n° {id_employee}.")
             return employee.record, employee.a_quitte_l_entreprise
 
         return await self._audited(f"/rh/employee/{id_employee}", user, read)
@@ -223,7 +216,7 @@ class UiBackend:
             with self._read() as session:
                 stored = get_prediction_trace(session, wanted)
             if stored is None:
-                raise UiRefusal(404, f"Aucune prédiction n'a l'identifiant {wanted}.")
+                raise AuditedRefusal(404, f"Aucune prédiction n'a l'identifiant {wanted}.")
             return trace_view(stored).model_dump(mode="json")
 
         return await self._audited(f"/rh/trace/{wanted}", user, read)
@@ -268,11 +261,11 @@ class UiBackend:
         `client_key_hash`), what (the route), when, and its outcome. Only the HR space, which
         Gradio's sign-in guards, calls it."""
         if user is None:
-            raise gr.Error("Connectez-vous à l'espace RH.")
+            raise Refusal("Connectez-vous à l'espace RH.")
         call = Call(source="ui", method="GET", route=route, client_key_hash=ui_user_key_hash(user))
         try:
             result = await to_thread.run_sync(read)
-        except UiRefusal as refusal:
+        except AuditedRefusal as refusal:
             await self._record(call, refusal.status_code, {"detail": str(refusal)})
             raise
         shown = orjson.dumps(result, default=str, option=orjson.OPT_NON_STR_KEYS)
@@ -284,13 +277,13 @@ class UiBackend:
         each scored row is a stored trace, and the demo is for trying, not for volumes."""
         allowance = self.public_rows.client_allowance()
         if allowance is not None and rows > allowance:
-            raise gr.Error(
+            raise Refusal(
                 f"La démonstration publique prédit au plus {allowance} lignes par fichier ; "
                 "pour un fichier plus grand, utilisez l'espace RH ou l'API."
             )
         wait = self.public_rows.client_retry_after(address, cost=max(rows, 1))
         if wait is not None:
-            raise gr.Error(
+            raise Refusal(
                 "La démonstration publique a prédit assez de lignes pour vous pour le moment : "
                 f"réessayez dans {max(1, round(wait / 60))} min, ou utilisez l'espace RH."
             )
@@ -311,16 +304,17 @@ class UiBackend:
             with self.service.read_session() as session:
                 yield session
         except DatabaseUnavailableError as err:
-            raise gr.Error(
+            raise Refusal(
                 "La base de données est injoignable : les prédictions fonctionnent, "
                 "l'historique et les salariés reviendront avec elle."
             ) from err
 
-    async def _rejected(self, call: Call, err: ValidationError) -> gr.Error:
+    async def _rejected(self, call: Call, err: ValidationError) -> Refusal:
         """Records the call as the API would a 422; returns what to show HR."""
         errors = [describe_error(error) for error in err.errors()]
         await self._record(call, 422, {"detail": "invalid request", "errors": errors})
-        return gr.Error("Saisie invalide — " + " ; ".join(sentence(e) for e in err.errors()))
+        shown = " ; ".join(sentence(e) for e in err.errors())
+        return Refusal(shown, title="Saisie invalide")
 
     async def _record(self, call: Call, status_code: int, body: dict[str, Any]) -> None:
         content = orjson.dumps(body, default=str)
@@ -331,11 +325,11 @@ class UiBackend:
 def employee_id(chosen: object) -> int:
     """The id picked or typed in an employee dropdown; a clear message for anything else."""
     if chosen in (None, ""):
-        raise gr.Error("Choisissez d'abord un salarié.")
+        raise Refusal("Choisissez d'abord un salarié.")
     try:
         id_employee = int(str(chosen).strip())
     except ValueError:
-        raise gr.Error(f"« {chosen} » n'est pas un numéro de salarié.") from None
+        raise Refusal(f"« {chosen} » n'est pas un numéro de salarié.") from None
     if not 1 <= id_employee <= MAX_EMPLOYEE_ID:
-        raise gr.Error(f"Salarié inconnu : n° {id_employee}.")
+        raise Refusal(f"Salarié inconnu : n° {id_employee}.")
     return id_employee

@@ -28,6 +28,7 @@ from src.ui.backend import Caller, UiBackend
 from src.ui.batch import ERROR_COLUMNS, RESULT_COLUMNS, BatchFileError, ParsedBatch
 from src.ui.components import SCENARIO_FIELDS
 from src.ui.form import FIELD_NAMES, employee_form
+from src.ui.refusal import Refusal
 
 #: Gradio hands a handler progress reporting when its default is a `gr.Progress`.
 _PROGRESS = gr.Progress()
@@ -119,7 +120,7 @@ def _wire_profile_simulation(
 
     def profile(name: object) -> dict[str, Any]:
         if name not in profiles:
-            raise gr.Error("Choisissez un profil de démonstration.")
+            raise Refusal("Choisissez un profil de démonstration.")
         return profiles[str(name)]
 
     def fill_levers(name: object) -> list[object]:
@@ -160,14 +161,14 @@ def _wire_batch(backend: UiBackend, batch: tuple, at_once: int) -> None:
         content: bytes | None, request: gr.Request, progress: gr.Progress = _PROGRESS
     ) -> tuple[str, pd.DataFrame, pd.DataFrame, Any]:
         if not content:
-            raise gr.Error("Déposez d'abord un fichier CSV.")
+            raise Refusal("Déposez d'abord un fichier CSV.")
         return await shown_batch(backend.score_batch(content, Caller.of(request)), progress)
 
     async def score_extracts(
         files: list[bytes] | None, request: gr.Request, progress: gr.Progress = _PROGRESS
     ) -> tuple[str, pd.DataFrame, pd.DataFrame, Any]:
         if not files:
-            raise gr.Error("Déposez d'abord les trois extraits.")
+            raise Refusal("Déposez d'abord les trois extraits.")
         return await shown_batch(backend.score_extracts(files, Caller.of(request)), progress)
 
     # A 10,000-row file takes a core for a moment.

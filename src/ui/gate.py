@@ -17,6 +17,9 @@ of each space this gate lets through:
   are deleted at once), while the files a space keeps stay under `max_stored_upload_bytes`
   (503 beyond);
 - every sign-in attempt to a space, whoever tried and whether it worked, to `audit`;
+- before sign-in to a space that wants it: its page without the description of its events
+  (Gradio writes it into the sign-in page too), and every event refused alike by Gradio (401),
+  whether or not the space has it: nothing about the HR space's events before sign-in;
 - a file only if this space received or produced it, both to download (`file=`) and named
   in an event's data (403): a path from the HR space's cache, or any server path, is refused
   by the public space, though both spaces share Gradio's folder; a file is sent with
@@ -45,6 +48,7 @@ from src.ui.gate_checks import (
     forget,
     route_kind,
     stored_bytes,
+    without_api_description,
 )
 
 logger = logging.getLogger(__name__)
@@ -61,6 +65,8 @@ _TOO_MANY = "trop de requêtes depuis votre adresse ; réessayez dans un moment"
 
 #: Called after each sign-in attempt: the space's prefix, the name tried, the status answered.
 SignInAudit = Callable[[str, str, int], Awaitable[None]]
+#: Whether a request carries a signed-in session of a space (`gate_checks.session_check`).
+SessionCheck = Callable[[Scope], bool]
 
 
 @dataclass(frozen=True)
@@ -85,11 +91,16 @@ class _Space:
     streams: ClientSlots
     uploading: ClientSlots
     uploads: BodyLimits
+    signed_in: SessionCheck | None  # None: the space is public
+
+    def locked(self, scope: Scope) -> bool:
+        """A request to a space that wants a sign-in, made without one."""
+        return self.signed_in is not None and not self.signed_in(scope)
 
 
 class UiGate:
     """ASGI middleware in front of the Gradio spaces mounted at the prefixes of `spaces`;
-    everything else passes untouched."""
+    everything else passes untouched. `sessions`: the spaces that want a sign-in."""
 
     def __init__(
         self,
@@ -97,6 +108,7 @@ class UiGate:
         spaces: dict[str, gr.Blocks],
         limits: UiLimits,
         audit: SignInAudit,
+        sessions: dict[str, SessionCheck],
     ) -> None:
         self.app = app
         self.limits = limits
@@ -124,6 +136,7 @@ class UiGate:
                     admission_wait_s=limits.body_read_timeout_s,
                     read_timeout_s=limits.body_read_timeout_s,
                 ),
+                signed_in=sessions.get(prefix),
             )
             for prefix, blocks in spaces.items()
         ]
@@ -138,7 +151,11 @@ class UiGate:
         if kind is None:
             await send_error(send, 404, "not found")
         elif kind is Kind.PAGE:
-            await self.app(scope, receive, send)
+            page = scope["path"] in (space.prefix, space.prefix + "/")
+            if page and scope["method"] == "GET" and space.locked(scope):
+                await self._sign_in_page(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
         elif kind is Kind.STREAM:
             with space.streams.taken(address) as free:
                 if not free:
@@ -191,7 +208,9 @@ class UiGate:
         if scope["ui_kind"] is Kind.SIGN_IN:
             await self._sign_in(scope, body, receive, send, space.prefix)
             return
-        refusal = event_refusal(body, space.blocks)
+        # Before sign-in, Gradio refuses every event (401): telling an unknown event apart
+        # (404) would count the HR space's events for a stranger.
+        refusal = None if space.locked(scope) else event_refusal(body, space.blocks)
         if refusal is not None:
             await send_error(send, *refusal)
             return
@@ -215,6 +234,22 @@ class UiGate:
             await send(message)
 
         await self.app(scope, _replaying(body, receive), audited)
+
+    async def _sign_in_page(self, scope: Scope, receive: Receive, send: Send) -> None:
+        answer: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            answer.append(message)
+
+        await self.app(scope, receive, hold)
+        if not answer:
+            return
+        start = answer[0]
+        body = without_api_description(b"".join(m.get("body", b"") for m in answer[1:]))
+        headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     async def _upload(
         self, scope: Scope, receive: Receive, send: Send, space: _Space, address: str

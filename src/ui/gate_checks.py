@@ -1,12 +1,13 @@
 """The gate's decisions that need no request in flight: which routes a space serves, what an
-event's body may name, which files a space owns, how many things one client holds at once.
+event's body may name, which files a space owns, how many things one client holds at once,
+whether a request is signed in.
 `src/ui/gate.py` applies them."""
 
 import os
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -14,7 +15,10 @@ from typing import Any
 
 import gradio as gr
 import orjson
+from gradio.routes import App
 from gradio_client.utils import is_file_obj, traverse
+from starlette.requests import Request
+from starlette.types import Scope
 
 
 class Kind(Enum):
@@ -52,6 +56,13 @@ _ROUTES: list[tuple[set[str], re.Pattern[str], Kind]] = [
 ]
 
 
+#: Gradio's page carries its JSON escaped (`<` as \\u003c): no `</script>` inside.
+_API_DESCRIPTION = re.compile(rb"window\.gradio_api_info = .*?;</script>", re.DOTALL)
+_NO_API_DESCRIPTION = (
+    b'window.gradio_api_info = {"named_endpoints": {}, "unnamed_endpoints": {}};</script>'
+)
+
+
 def route_kind(method: str, path: str) -> Kind | None:
     """The kind of a request to a space (`path` relative to the space's mount), or None when
     the space does not serve it."""
@@ -59,6 +70,26 @@ def route_kind(method: str, path: str) -> Kind | None:
         if method in methods and pattern.fullmatch(path):
             return kind
     return None
+
+
+def session_check(space_app: App) -> Callable[[Scope], bool]:
+    """Whether a request to this Gradio app carries one of its signed-in sessions: a cookie
+    naming a token the app issued at sign-in, as its own `/user` route decides."""
+    names = (f"access-token-{space_app.cookie_id}", f"access-token-unsecure-{space_app.cookie_id}")
+
+    def signed_in(scope: Scope) -> bool:
+        cookies = Request(scope).cookies
+        return any(cookies.get(name) in space_app.tokens for name in names)
+
+    return signed_in
+
+
+def without_api_description(page: bytes) -> bytes:
+    """The page with an empty API description: Gradio writes every event's name and
+    parameters into its page, its sign-in page included. The page's own events do not need it
+    (they go by index); an empty one rather than none, which would send the page after a
+    route its sign-in config lacks."""
+    return _API_DESCRIPTION.sub(_NO_API_DESCRIPTION, page, count=1)
 
 
 def files_of(blocks: gr.Blocks) -> set[str]:

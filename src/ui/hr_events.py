@@ -15,6 +15,7 @@ from src.ui.answers import compared, shown
 from src.ui.backend import Caller, UiBackend, employee_id
 from src.ui.components import ALL, SCENARIO_FIELDS
 from src.ui.form import form_values
+from src.ui.refusal import Refusal
 
 
 def wire_employee(
@@ -86,7 +87,7 @@ def wire_history(backend: UiBackend, history: tuple) -> None:
 
     async def trace(prediction_id: str, request: gr.Request) -> dict:
         if not prediction_id or not prediction_id.strip():
-            raise gr.Error("Choisissez une prédiction dans le tableau.")
+            raise Refusal("Choisissez une prédiction dans le tableau.")
         found = await backend.trace(prediction_id, request.username)
         return json.loads(json.dumps(found, default=str))
 
@@ -114,7 +115,7 @@ def wire_surveillance(backend: UiBackend, surveillance: tuple) -> None:
     ) -> tuple:
         size = int(window) if window is not None and 1 <= window <= 50_000 else None
         if size is None:
-            raise gr.Error("La fenêtre va de 1 à 50 000 prédictions.")
+            raise Refusal("La fenêtre va de 1 à 50 000 prédictions.")
         drift, live, path = await backend.monitoring(
             size,
             _moment(since),

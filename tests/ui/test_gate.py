@@ -281,3 +281,41 @@ def test_the_files_of_uploads_cut_off_mid_body_are_swept(tmp_path: Path) -> None
     os.utime(abandoned, (an_hour_ago, an_hour_ago))
     assert sweep_abandoned(tmp_path, idle_s=3600) == 1
     assert not abandoned.exists() and live_upload.exists() and (kept / "lot.csv").exists()
+
+
+HR_EVENT_NAMES = ("predict_employee", "history", "trace", "surveillance", "model_lifecycle")
+
+
+def _joins(space_url: str, http: httpx.Client) -> list[httpx.Response]:
+    """One queue/join for events the HR space has (0, 5) and for ones it has not (400, 4000)."""
+    return [
+        http.post(
+            f"{space_url}gradio_api/queue/join",
+            json={"data": [], "fn_index": fn_index, "session_hash": "stranger"},
+        )
+        for fn_index in (0, 5, 400, 4000)
+    ]
+
+
+def test_before_sign_in_the_hr_space_tells_nothing_of_its_events(live: LiveServer) -> None:
+    """Gradio writes every event's name and parameters into the page, its sign-in page
+    included, and a stranger could count the events by which ones answer 404: the sign-in
+    page comes without them, and every event is refused alike."""
+    with httpx.Client() as http:
+        page = http.get(f"{live.base_url}/rh/")
+        assert page.status_code == 200 and '"named_endpoints": {}' in page.text
+        assert int(page.headers["content-length"]) == len(page.content)
+        assert not any(f'"/{name}"' in page.text for name in HR_EVENT_NAMES)
+        refused = _joins(f"{live.base_url}/rh/", http)
+    assert {answer.status_code for answer in refused} == {401}
+    assert len({answer.text for answer in refused}) == 1
+
+
+def test_signed_in_the_hr_page_describes_its_events(live: LiveServer) -> None:
+    name, password = HR_USER
+    with httpx.Client() as http:
+        http.post(f"{live.base_url}/rh/login", data={"username": name, "password": password})
+        page = http.get(f"{live.base_url}/rh/")
+        assert all(f'"/{event}"' in page.text for event in HR_EVENT_NAMES)
+        unknown = _joins(f"{live.base_url}/rh/", http)[2:]
+    assert {answer.status_code for answer in unknown} == {404}

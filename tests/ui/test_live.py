@@ -146,12 +146,17 @@ def test_the_form_shows_the_prediction_and_stores_it_as_a_ui_call(
 
 
 def test_an_inconsistent_form_is_refused_with_the_rule_and_recorded(
-    client: Client, live: LiveServer
+    client: Client, live: LiveServer, capfd: pytest.CaptureFixture[str]
 ) -> None:
+    """Refused in French under a French title; recorded in the audit trail, and not written
+    to the log as a traceback that would quote what the person typed."""
     predictions = _count(live, PredictionResult)
     french = r"Années dans le poste actuel : 7 dépasse Années dans l'entreprise \(6\)"
-    with pytest.raises(AppError, match=french):
+    with pytest.raises(AppError, match=french) as refused:
         client.predict(*_form(annees_dans_le_poste_actuel=7), api_name="/predict")
+    assert refused.value.title == "Saisie invalide"
+    logged = capfd.readouterr()
+    assert "Traceback" not in logged.out + logged.err
     assert _count(live, PredictionResult) == predictions
     with Session(live.engine) as session:
         rejected = session.execute(
