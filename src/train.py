@@ -378,8 +378,12 @@ def read_champion(path: Path | None) -> dict[str, Any] | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, default=Path("data"), help="the three HR extracts (CSV)"
+    )
     parser.add_argument(
         "--source",
         choices=SOURCES,
@@ -387,7 +391,12 @@ def main(argv: list[str] | None = None) -> int:
         help="the HR extracts in --data-dir, or the stored employees with the outcomes "
         "reported through POST /outcomes (DATABASE_URL)",
     )
-    parser.add_argument("--output-dir", type=Path, default=Path("models"))
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path("models"),
+        help="where the model, its metadata and its card are written",
+    )
     parser.add_argument(
         "--champion",
         type=Path,
@@ -406,9 +415,18 @@ def main(argv: list[str] | None = None) -> int:
         help="against the registry's champion (DATABASE_URL), then into the model store "
         "(MODEL_STORE_DIR) and the registry, as a challenger or refused",
     )
-    parser.add_argument("--n-repeats", type=int, default=Protocol.n_repeats)
     parser.add_argument(
-        "--candidates", nargs="+", choices=list(CANDIDATES), default=list(CANDIDATES)
+        "--n-repeats",
+        type=int,
+        default=Protocol.n_repeats,
+        help="repeats of the 5-fold cross-validation (fewer: faster, rougher figures)",
+    )
+    parser.add_argument(
+        "--candidates",
+        nargs="+",
+        choices=list(CANDIDATES),
+        default=list(CANDIDATES),
+        help="the estimators compared",
     )
     parser.add_argument("--n-jobs", type=int, default=1, help="outer folds fitted in parallel")
     args = parser.parse_args(argv)
@@ -465,9 +483,18 @@ def _run(args: argparse.Namespace, settings: Settings, engine: Engine | None) ->
             )
             if args.register:
                 folder = store_and_register(engine, settings.model_store_dir, args.output_dir)
-                logger.info(
-                    "registered %s (%s) in %s", metadata["version"], status_of(metadata), folder
-                )
+                if folder is None:
+                    logger.info(
+                        "this training reproduced %s, which is registered: nothing registered",
+                        metadata["version"],
+                    )
+                else:
+                    logger.info(
+                        "registered %s (%s) in %s",
+                        metadata["version"],
+                        status_of(metadata),
+                        folder,
+                    )
     except (ModelSelectionError, ValueError) as err:
         logger.error("no model %s: %s", "registered" if args.register else "written", err)
         return 1

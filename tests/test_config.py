@@ -1,5 +1,6 @@
 """Settings come from the environment and .env; empty values fall back to the defaults."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,15 @@ def test_secrets_are_not_shown_in_the_settings_repr(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:pw@h/db")
     text = repr(Settings(_env_file=None))
     assert "s3cr3t" not in text and "pw@h" not in text
+
+
+def test_every_setting_is_in_the_readmes_configuration_table_and_the_env_example() -> None:
+    """A new user finds each variable where the README says to look, with its default."""
+    readme = (EXAMPLE.parent / "README.md").read_text("utf-8")
+    table = readme.split("### Configuration", 1)[1].split("\n### ", 1)[0]
+    documented = set(re.findall(r"`([A-Z][A-Z0-9_]+\*?)`", table))
+    groups = {name.removesuffix("*") for name in documented if name.endswith("*")}
+    example = EXAMPLE.read_text("utf-8")
+    for name in (field.upper() for field in Settings.model_fields):
+        assert name in documented or name.startswith(tuple(groups)), name
+        assert f"{name}=" in example or name.startswith(tuple(groups)), name

@@ -1,6 +1,7 @@
 """The batch prediction CLI: a CSV in, the scored CSV out, every prediction traced (`cli`)."""
 
 import csv
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,7 @@ from src.artifacts import LoadedModel
 from src.predict import main
 from src.prediction import Predictor
 from src.ui.batch import COLUMNS
+from tests.conftest import DATA_DIR
 
 
 def _write(path: Path, rows: list[dict]) -> Path:
@@ -64,3 +66,17 @@ def test_a_file_with_bad_rows_scores_nothing_and_says_why_in_french(
     assert "1 erreur(s) dans le fichier : rien n'a été prédit ni enregistré" in caplog.text
     assert "age" in caplog.text and not scored_path.exists()
     assert not Path(database.removeprefix("sqlite:///")).exists()  # nothing was opened
+
+
+@pytest.mark.usefixtures("database")
+def test_the_sample_file_of_the_readme_gives_what_the_readme_shows(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`python -m src.predict data/sample_employees.csv scored.csv`: the first 25 employees
+    of the extracts, 5 of them at risk (the README's example line)."""
+    readme = (DATA_DIR.parent / "README.md").read_text("utf-8")
+    assert "python -m src.predict data/sample_employees.csv scored.csv" in readme
+    assert "# 25 employees scored by model 1.0.0 (5 at risk)" in readme
+    caplog.set_level(logging.INFO, logger="src.predict")
+    assert main([str(DATA_DIR / "sample_employees.csv"), str(tmp_path / "scored.csv")]) == 0
+    assert "25 employees scored by model 1.0.0 (5 at risk)" in caplog.text

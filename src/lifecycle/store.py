@@ -16,6 +16,9 @@ from database import registry
 from database.repository import ServedModel
 from src.artifacts import CARD_FILE, METADATA_FILE, MODEL_FILE, load_local
 
+#: What a training that reproduced a registered file reports: nothing was registered.
+UNCHANGED = "unchanged"
+
 
 def status_of(metadata: dict[str, Any]) -> str:
     """`challenger` unless its comparison with the champion kept the champion (`refused`)."""
@@ -23,15 +26,21 @@ def status_of(metadata: dict[str, Any]) -> str:
     return "refused" if comparison.get("decision") == "keep the champion" else "challenger"
 
 
-def store_and_register(engine: Engine, store_dir: Path, trained_dir: Path) -> Path:
+def store_and_register(engine: Engine, store_dir: Path, trained_dir: Path) -> Path | None:
     """Copies the model of `trained_dir` (checked first, as serving would) into the store
-    and registers it; returns its folder in the store."""
+    and registers it; returns its folder in the store. None when the registry has that very
+    file already (a retrain on the same data reproduced the champion): its row and folder
+    stay as they were, rather than take this run's decision and metadata."""
     loaded = load_local(trained_dir)
     metadata = loaded.metadata
     with Session(engine) as session:
         taken = registry.find(session, metadata["version"])
-    if taken is not None and taken.sha256 != metadata["sha256"]:
-        raise ValueError(f"version {metadata['version']} is registered already, for another file")
+    if taken is not None:
+        if taken.sha256 != metadata["sha256"]:
+            raise ValueError(
+                f"version {metadata['version']} is registered already, for another file"
+            )
+        return None
     folder = store_dir / metadata["version"]
     if (folder / METADATA_FILE).is_file() and folder.resolve() != trained_dir.resolve():
         if load_local(folder).metadata["sha256"] != metadata["sha256"]:

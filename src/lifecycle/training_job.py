@@ -27,7 +27,7 @@ from database.models import utc_now
 from src.config import Settings
 from src.errors import ModelSelectionError, NoTrainingDataError
 from src.evaluation import Protocol
-from src.lifecycle.store import status_of, store_and_register
+from src.lifecycle.store import UNCHANGED, status_of, store_and_register
 from src.lifecycle.tracking import TrackedRun, tracking_store
 from src.lifecycle.training_data import TrainingData
 from src.train import read_champion, registry_state, train
@@ -125,13 +125,13 @@ def _train(
             progress=progress,
             after=after,
         )
-        store_and_register(engine, settings.model_store_dir, output)
+        registered = store_and_register(engine, settings.model_store_dir, output)
     comparison = metadata["lifecycle"]["comparison"] or {}
     cv = metadata["metrics"]["cv"]
     return {
         "version": metadata["version"],
         "sha256": metadata["sha256"],
-        "status": status_of(metadata),
+        "status": status_of(metadata) if registered else UNCHANGED,
         "decision": comparison.get("decision", "no champion"),
         "reasons": comparison.get("reasons", []),
         "mlflow_run_id": metadata["lifecycle"]["mlflow_run_id"],

@@ -4,6 +4,7 @@ restart (under load too), the rollback, a second replica following, on SQLite an
 import asyncio
 import copy
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -12,18 +13,21 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from database import registry
+from database.migrate import upgrade
 from database.models import ModelVersion, PredictionResult
-from src.artifacts import MODEL_FILE, LoadedModel, write_artifacts
+from database.repository import ServedModel
+from src.artifacts import METADATA_FILE, MODEL_FILE, LoadedModel, write_artifacts
 from src.estimator import build_trained_model, fit_logistic_regression
 from src.features import build_feature_frame
 from src.lifecycle.store import store_and_register
 from src.model_card import render_model_card
 from src.tracing import client_key_hash
 from src.train import with_profile
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, MODELS_DIR
 from tests.live_server import LIVE_TOKEN, LiveServer, serve
 
 ADMIN = "admin-token"
@@ -59,6 +63,30 @@ def live(tmp_path: Path, db_url: str, other_model: Path) -> Iterator[LiveServer]
         _wait_for(lambda: _models(server)["models"])  # the start-up model, registered
         store_and_register(server.engine, store, other_model)
         yield server
+
+
+def test_a_training_that_reproduced_a_registered_file_registers_nothing(
+    engine: Engine, shipped: LoadedModel, tmp_path: Path
+) -> None:
+    """Retrained on the same data, the champion's very file comes back with this run's
+    metadata (its MLflow run, its comparison): the champion's row and folder keep theirs.
+    The champion is the shipped model, registered at start-up with its folder."""
+    upgrade(engine)
+    with Session(engine) as session:
+        served = ServedModel.from_metadata(shipped.metadata, "local")
+        registry.register(session, served, str(MODELS_DIR), "champion")
+        session.commit()
+    metadata = copy.deepcopy(shipped.metadata)
+    metadata["lifecycle"].update(change="none", mlflow_run_id="f" * 32)
+    retrained = tmp_path / "retrained"
+    shutil.copytree(MODELS_DIR, retrained)  # the very file, with this run's metadata
+    (retrained / METADATA_FILE).write_text(json.dumps(metadata), "utf-8")
+    store = tmp_path / "store"
+    assert store_and_register(engine, store, retrained) is None
+    assert not store.exists()
+    with Session(engine) as session:
+        [row] = registry.versions(session)
+        assert (row.version, row.status, row.mlflow_run_id) == ("1.0.0", "champion", None)
 
 
 def _models(live: LiveServer) -> dict:
