@@ -24,6 +24,11 @@ class Feature:
     label: str
     compute: Callable[[Columns], np.ndarray]
     categories: tuple[str | float, ...] = ()
+    #: The field a person reads for this feature: the field itself, or the one it transforms
+    #: (a log). None for a feature computed from several fields or a test on one: its own
+    #: value is what a person reads.
+    source: str | None = None
+    flag: bool = False  # 0 or 1: a yes or a no
 
     @property
     def is_categorical(self) -> bool:
@@ -32,7 +37,7 @@ class Feature:
 
 def _field(name: str) -> Feature:
     spec = FIELDS_BY_NAME[name]
-    return Feature(name, spec.label, lambda c: c[name])
+    return Feature(name, spec.label, lambda c: c[name], source=name, flag=spec.kind is Kind.BOOLEAN)
 
 
 def _category(name: str) -> Feature:
@@ -42,13 +47,16 @@ def _category(name: str) -> Feature:
         categories: tuple[str | float, ...] = spec.allowed
     else:
         categories = tuple(float(v) for v in range(int(spec.minimum), int(spec.maximum) + 1))
-    return Feature(name, spec.label, lambda c: c[name], categories)
+    return Feature(name, spec.label, lambda c: c[name], categories, source=name)
 
 
 def _log1p(name: str) -> Feature:
     """Counts of years are right-skewed: the first years matter most."""
     return Feature(
-        f"{name}_log1p", f"{FIELDS_BY_NAME[name].label} (log)", lambda c: np.log1p(c[name])
+        f"{name}_log1p",
+        f"{FIELDS_BY_NAME[name].label} (log)",
+        lambda c: np.log1p(c[name]),
+        source=name,
     )
 
 
@@ -67,7 +75,12 @@ def _mean_satisfaction(c: Columns) -> np.ndarray:
 
 FEATURES: tuple[Feature, ...] = (
     _field("age"),
-    Feature("revenu_mensuel_log", "Revenu mensuel (log)", lambda c: np.log(c["revenu_mensuel"])),
+    Feature(
+        "revenu_mensuel_log",
+        "Revenu mensuel (log)",
+        lambda c: np.log(c["revenu_mensuel"]),
+        source="revenu_mensuel",
+    ),
     _field("nombre_experiences_precedentes"),
     _log1p("annee_experience_totale"),
     _log1p("annees_dans_l_entreprise"),
@@ -86,6 +99,7 @@ FEATURES: tuple[Feature, ...] = (
         "sans_participation_pee",
         "Aucune participation au PEE",
         lambda c: (c["nombre_participation_pee"] == 0).astype(np.float64),
+        flag=True,
     ),
     Feature(
         "annees_par_employeur",
@@ -93,11 +107,17 @@ FEATURES: tuple[Feature, ...] = (
         lambda c: c["annee_experience_totale"] / (c["nombre_experiences_precedentes"] + 1.0),
     ),
     Feature("satisfaction_moyenne", "Satisfaction moyenne", _mean_satisfaction),
-    Feature("moins_de_25_ans", "Moins de 25 ans", lambda c: (c["age"] < 25).astype(np.float64)),
+    Feature(
+        "moins_de_25_ans",
+        "Moins de 25 ans",
+        lambda c: (c["age"] < 25).astype(np.float64),
+        flag=True,
+    ),
     Feature(
         "nouvel_arrivant",
         "Un an ou moins dans l'entreprise",
         lambda c: (c["annees_dans_l_entreprise"] <= 1).astype(np.float64),
+        flag=True,
     ),
     *(_category(name) for name in ("genre", "statut_marital", "departement", "poste")),
     *(_category(name) for name in ("domaine_etude", "frequence_deplacement")),
@@ -106,6 +126,7 @@ FEATURES: tuple[Feature, ...] = (
 
 NUMERIC_FEATURES: tuple[str, ...] = tuple(f.name for f in FEATURES if not f.is_categorical)
 CATEGORICAL_FEATURES: tuple[Feature, ...] = tuple(f for f in FEATURES if f.is_categorical)
+FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}
 
 
 _NUMERIC_FIELDS = tuple(spec.name for spec in FIELDS if spec.kind is not Kind.CATEGORY)

@@ -192,7 +192,12 @@ def _baseline(metadata: dict[str, Any]) -> str:
         f"The baseline is the logit of the reference employee (the training mean), "
         f"{explanation['baseline_logit']:.4f}; `/model` and every prediction give it "
         "(`explanation_baseline`), so that probability = 1 / (1 + exp(−(baseline + sum of the "
-        "contributions)))."
+        "contributions))). The HR interface shows each contribution in percentage points of "
+        "risk against the reference employee: contribution × (p − p_ref) / (logit − logit_ref), "
+        "the Aumann–Shapley attribution along the straight path in logit from the reference "
+        "to the employee. The points add up to p − p_ref exactly and keep their "
+        "contribution's sign (when the contributions cancel out, the slope of the sigmoid at "
+        "the reference takes the ratio's place)."
     )
 
 

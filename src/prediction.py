@@ -123,3 +123,23 @@ class Predictor:
                 scores.probabilities.tolist(), scores.logits.tolist(), names, values, strict=True
             )
         ]
+
+
+def probability_points(baseline_logit: float, contributions: Sequence[float]) -> list[float]:
+    """Each contribution in probability (0 to 1) rather than logit: how much of the gap between
+    this employee's probability and the reference employee's it accounts for.
+
+    Contribution x (p - p_ref) / (logit - logit_ref): the Aumann-Shapley attribution (the
+    integrated gradient) along the straight path from the reference employee's logit to this
+    one. Exact: the shares add up to p - p_ref, and each has its contribution's sign, since
+    the sigmoid only rises. When the contributions cancel out, the ratio's limit, the
+    sigmoid's slope at the reference, is used.
+    """
+    total = float(sum(contributions))
+    gap = float(expit(baseline_logit + total) - expit(baseline_logit))
+    if abs(total) > 1e-12:
+        per_logit = gap / total
+    else:
+        reference = float(expit(baseline_logit))
+        per_logit = reference * (1.0 - reference)
+    return [contribution * per_logit for contribution in contributions]

@@ -5,11 +5,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.special import expit
 
 from src.artifacts import LoadedModel
 from src.estimator import TrainedModel, build_trained_model, fit_gradient_boosting
 from src.features import build_feature_frame
-from src.prediction import LEAVES, STAYS, Predictor, RiskLevels
+from src.prediction import LEAVES, STAYS, Predictor, RiskLevels, probability_points
 
 # Shipped model 1.0.0: probability of leaving of the first five employees of the extracts.
 # Retraining on other data or code changes these on purpose: update them with the new artifact.
@@ -95,3 +96,24 @@ def test_non_linear_model_is_refused_for_exact_explanations(
     assert isinstance(model, TrainedModel)
     with pytest.raises(TypeError, match="exact explanations need a linear model"):
         Predictor(model)
+
+
+def test_points_add_up_to_the_gap_with_the_reference_employee(
+    predictor: Predictor, records: list[dict]
+) -> None:
+    """In probability, each factor's share (Aumann-Shapley along the straight path in logit)
+    sums to p - p_ref exactly and keeps its contribution's sign, for every employee."""
+    reference = float(expit(predictor.baseline_logit))
+    for scoring in predictor.predict(records[:200]):
+        values = [value for _, value in scoring.contributions]
+        shares = probability_points(scoring.baseline_logit, values)
+        assert sum(shares) == pytest.approx(scoring.probability - reference, abs=1e-12)
+        assert all(
+            np.sign(share) == np.sign(value) for share, value in zip(shares, values, strict=True)
+        )
+
+
+def test_points_of_contributions_that_cancel_out_use_the_slope_at_the_reference() -> None:
+    shares = probability_points(-1.0, [0.5, -0.5])
+    slope = float(expit(-1.0) * (1 - expit(-1.0)))
+    assert shares == pytest.approx([0.5 * slope, -0.5 * slope])

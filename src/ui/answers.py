@@ -1,6 +1,7 @@
 """What a prediction event answers, the same in both spaces: the summary, the factors' chart
 and the raw JSON; and a what-if scored before and after in one call."""
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -9,12 +10,15 @@ from src.schemas import Prediction
 from src.ui import views
 from src.ui.backend import Caller, UiBackend
 from src.ui.components import SCENARIO_FIELDS
+from src.ui.explanations import explain
 
 
-def shown(prediction: Prediction, backend: UiBackend) -> tuple[str, pd.DataFrame, dict]:
+def shown(prediction: Prediction, record: Mapping[str, Any]) -> tuple[str, pd.DataFrame, dict]:
+    """The answer for the employee `record` describes."""
+    explained = explain(prediction, record)
     return (
-        views.prediction_summary(prediction),
-        views.factor_frame(prediction, backend.feature_labels),
+        views.prediction_summary(prediction, explained),
+        views.factor_frame(explained),
         prediction.model_dump(mode="json"),
     )
 

@@ -109,21 +109,28 @@ class UiBackend:
         loaded = self.service.serving.loaded
         return loaded.metadata, loaded.source, loaded.fallback_reason
 
-    async def predict_form(self, values: dict[str, object], caller: Caller) -> Prediction:
+    async def predict_form(
+        self, values: dict[str, object], caller: Caller
+    ) -> tuple[Prediction, dict[str, Any]]:
+        """The form's employee scored and traced, with the validated record it describes."""
         call = caller.call("/ui/predict")
         try:
             record = record_from_values(values)
         except ValidationError as err:
             raise await self._rejected(call, err) from err
-        return (await self.service.predict_one(record, call)).predictions[0]
+        answer = await self.service.predict_one(record, call)
+        return answer.predictions[0], record.model_dump()
 
-    async def predict_employee(self, id_employee: int, caller: Caller) -> Prediction:
+    async def predict_employee(
+        self, id_employee: int, caller: Caller
+    ) -> tuple[Prediction, dict[str, Any]]:
+        """A stored employee scored and traced, with their record."""
         try:
-            call = caller.call("/ui/employee")
-            answer = await self.service.predict_employee(id_employee, call)
+            record = await to_thread.run_sync(self.service.employee_record, id_employee)
         except UnknownEmployeeError as err:
             raise Refusal(f"Salarié inconnu : n° {id_employee}.") from err
-        return answer.predictions[0]
+        answer = await self.service.predict_one(record, caller.call("/ui/employee"))
+        return answer.predictions[0], record.model_dump()
 
     async def compare(
         self,

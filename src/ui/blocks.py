@@ -108,7 +108,7 @@ def build_ui(backend: UiBackend, profiles: dict[str, dict[str, Any]], hr: bool) 
 def _wire_predict(backend: UiBackend, form: list, button: gr.Button, outputs: tuple) -> None:
     async def predict(request: gr.Request, *values: object) -> tuple[str, pd.DataFrame, dict]:
         values_by_name = dict(zip(FIELD_NAMES, values, strict=True))
-        return shown(await backend.predict_form(values_by_name, Caller.of(request)), backend)
+        return shown(*await backend.predict_form(values_by_name, Caller.of(request)))
 
     button.click(predict, form, list(outputs), api_name="predict")
 

@@ -28,13 +28,16 @@ def prediction_outputs() -> tuple[gr.Markdown, gr.BarPlot, gr.JSON]:
     summary = gr.Markdown()
     chart = gr.BarPlot(
         x="facteur",
-        y="contribution",
+        y="points",
         color="effet",
         color_map={views.UP: "#d62728", views.DOWN: "#2ca02c"},
-        title="Ce qui pousse le risque vers le haut ou vers le bas",
+        title="Effet de chaque facteur sur le risque, en points, par rapport au salarié "
+        "de référence",
+        y_title="points de risque",
+        x_title="facteur — valeur du salarié",
         sort="-y",
         x_label_angle=-30,
-        height=360,
+        height=420,
     )
     with gr.Accordion("Détails techniques (JSON)", open=False):
         raw = gr.JSON(label="Réponse complète")

@@ -34,8 +34,7 @@ def wire_employee(
     async def predict_employee(
         chosen: object, request: gr.Request
     ) -> tuple[str, pd.DataFrame, dict]:
-        prediction = await backend.predict_employee(employee_id(chosen), Caller.of(request))
-        return shown(prediction, backend)
+        return shown(*await backend.predict_employee(employee_id(chosen), Caller.of(request)))
 
     predict_button.click(predict_employee, employee, list(outputs), api_name="predict_employee")
 

@@ -13,6 +13,7 @@ from src.api.routes.training import TrainingRunView
 from src.fields import FIELDS, FIELDS_BY_NAME, Kind
 from src.monitoring import report
 from src.schemas import Prediction
+from src.ui.explanations import Explained, sentences
 
 #: The model's decision as HR reads it; the API keeps its codes ("Part", "Reste").
 DECISIONS = {"Part": "Risque de départ", "Reste": "Pas de risque identifié"}
@@ -36,8 +37,15 @@ def percent(value: float) -> str:
     return f"{value:.0%}".replace("%", " %")
 
 
-def prediction_summary(prediction: Prediction) -> str:
-    """Markdown: the decision, the probability, the risk level and how the threshold reads."""
+def points(value: float) -> str:
+    """A move of risk in percentage points, signed, French decimals: « +38,0 points »."""
+    return f"{value:+.1f}".replace(".", ",") + " points"
+
+
+def prediction_summary(prediction: Prediction, explained: Explained) -> str:
+    """Markdown: the decision, the probability, the risk level, how the threshold reads, and
+    the factors that matter most in sentences."""
+    reasons = "\n".join(f"- {line}" for line in sentences(explained))
     return (
         f"### {decision_text(prediction.prediction)}\n"
         f"- Probabilité de départ : **{percent(prediction.probability)}**\n"
@@ -45,21 +53,24 @@ def prediction_summary(prediction: Prediction) -> str:
         f"- Seuil de décision : {percent(prediction.threshold)} "
         f"(à partir de ce seuil : risque de départ)\n"
         f"- Modèle : version {prediction.model_version}, "
-        f"identifiant de la prédiction `{prediction.prediction_id}`"
+        f"identifiant de la prédiction `{prediction.prediction_id}`\n\n"
+        f"#### Ce qui compte le plus\n"
+        f"Par rapport au salarié de référence (le salarié moyen des données d'entraînement, "
+        f"risque de {percent(explained.reference_probability)}) :\n{reasons}"
     )
 
 
-def factor_frame(prediction: Prediction, labels: dict[str, str]) -> pd.DataFrame:
-    """The largest contributions, labelled, with the direction they push the risk."""
+def factor_frame(explained: Explained) -> pd.DataFrame:
+    """The largest effects in points of risk, each factor with its value and direction."""
     rows = [
         {
-            "facteur": labels.get(factor.feature, factor.feature),
-            "contribution": round(factor.contribution, 4),
-            "effet": UP if factor.contribution > 0 else DOWN,
+            "facteur": factor.name,
+            "points": round(factor.points, 1),
+            "effet": UP if factor.points > 0 else DOWN,
         }
-        for factor in prediction.explanation[:TOP_FACTORS]
+        for factor in explained.factors[:TOP_FACTORS]
     ]
-    return pd.DataFrame(rows, columns=["facteur", "contribution", "effet"])
+    return pd.DataFrame(rows, columns=["facteur", "points", "effet"])
 
 
 def record_frame(record: dict[str, Any]) -> pd.DataFrame:
@@ -96,7 +107,7 @@ def comparison_summary(before: Prediction, after: Prediction) -> str:
         f"| {percent(after.probability)} |\n"
         f"| Niveau de risque | {before.risk_level} "
         f"| {after.risk_level} |\n\n"
-        f"**Variation : {delta * 100:+.1f} points ({direction})**"
+        f"**Variation : {points(delta * 100)} ({direction})**"
     )
 
 

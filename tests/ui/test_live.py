@@ -138,7 +138,8 @@ def test_the_form_shows_the_prediction_and_stores_it_as_a_ui_call(
     summary, chart, raw = client.predict(*_form(), api_name="/predict")
     assert "### Risque de départ\n" in summary
     assert "**55 %**" in summary
-    assert chart["data"][0][:1] == ["Heures supplémentaires"]
+    assert chart["data"][0][:2] == ["Heures supplémentaires — Oui", 21.9]  # points of risk
+    assert "Heures supplémentaires — Oui : augmente le risque d'environ 22 points." in summary
     assert raw["prediction"] == "Part"
     request = _request(live, raw["prediction_id"])
     assert (request.source, request.route, request.status_code) == ("ui", "/ui/predict", 200)
@@ -186,6 +187,7 @@ def test_a_stored_employee_is_shown_and_predicted_in_one_click(
     assert read.client_key_hash == ui_user_key_hash(HR_USER[0])
     summary, _, raw = hr.predict(1, api_name="/predict_employee")
     assert "55 %" in summary
+    assert "Nombre d'employeurs précédents — 8 : augmente le risque d'environ 19 points" in summary
     stored = _request(live, raw["prediction_id"])
     assert (stored.source, stored.route) == ("ui", "/ui/employee")
     assert stored.client_key_hash == ui_user_key_hash(HR_USER[0])  # attributed to the user

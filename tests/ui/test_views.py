@@ -2,9 +2,13 @@
 
 import json
 
+import pytest
+
 from src.config import PROJECT_ROOT
+from src.prediction import Predictor
 from src.schemas import Prediction
 from src.ui import views
+from src.ui.explanations import Explained, ShownFactor, explain, sentences
 from tests.conftest import EMPLOYEE_1
 
 METADATA = json.loads((PROJECT_ROOT / "models" / "metadata.json").read_text("utf-8"))
@@ -18,28 +22,65 @@ def _prediction(probability: float, risk: str = "élevé") -> Prediction:
         threshold=0.32,
         risk_level=risk,
         model_version="1.0.0",
-        explanation=[
-            {"feature": f"f{i}", "contribution": (-1) ** i * (12 - i) / 10} for i in range(12)
-        ],
+        explanation=[],
     )
 
 
-def test_the_summary_gives_decision_probability_and_risk_in_french() -> None:
-    summary = views.prediction_summary(_prediction(0.5527))
+def _answer(predictor: Predictor, record: dict) -> Prediction:
+    """What the service answers for `record`, built from the model's own scoring."""
+    [scoring] = predictor.predict([record])
+    return Prediction(
+        prediction_id="p-1",
+        prediction=scoring.label,
+        probability=scoring.probability,
+        threshold=predictor.threshold,
+        risk_level=scoring.risk_level,
+        model_version="1.0.0",
+        explanation=[{"feature": f, "contribution": c} for f, c in scoring.contributions],
+        explanation_baseline=scoring.baseline_logit,
+    )
+
+
+def test_the_summary_gives_decision_probability_risk_and_reasons_in_french(
+    predictor: Predictor,
+) -> None:
+    answer = _answer(predictor, EMPLOYEE_1)
+    summary = views.prediction_summary(answer, explain(answer, EMPLOYEE_1))
     assert "### Risque de départ\n" in summary
-    assert "**55 %**" in summary
-    assert "élevé" in summary
+    assert "**55 %**" in summary and "élevé" in summary
+    assert "salarié moyen des données d'entraînement, risque de 8 %" in summary
+    assert "- Heures supplémentaires — Oui : augmente le risque d'environ 22 points." in summary
+    assert "- Niveau hiérarchique du poste — 2 : diminue le risque d'environ 9 points." in summary
+    assert "(log)" not in summary and "logit" not in summary
 
 
-def test_the_chart_shows_the_ten_largest_factors_labelled_with_their_direction() -> None:
-    frame = views.factor_frame(_prediction(0.6), {"f0": "Heures supplémentaires"})
+def test_three_to_five_sentences_and_the_value_of_each_category() -> None:
+    factors = [
+        ShownFactor(f"Facteur {i}", "x", points)
+        for i, points in enumerate([20.0, -6.0, 0.3, 0.2, 0.1])
+    ]
+    assert len(sentences(Explained(factors, 0.1))) == 3  # the third weighs under a point
+    assert sentences(Explained(factors, 0.1))[2].endswith("de moins d'un point.")
+    heavy = [ShownFactor(f"Facteur {i}", "x", 5.0) for i in range(8)]
+    assert len(sentences(Explained(heavy, 0.1))) == 5
+
+
+def test_the_chart_shows_points_of_risk_that_add_up_to_the_gap(predictor: Predictor) -> None:
+    record = {**EMPLOYEE_1, "departement": "Consulting"}
+    answer = _answer(predictor, record)
+    explained = explain(answer, record)
+    frame = views.factor_frame(explained)
     assert len(frame) == views.TOP_FACTORS
     assert frame.iloc[0].to_dict() == {
-        "facteur": "Heures supplémentaires",
-        "contribution": 1.2,
+        "facteur": "Heures supplémentaires — Oui",
+        "points": round(explained.factors[0].points, 1),
         "effet": views.UP,
     }
-    assert frame.iloc[1]["effet"] == views.DOWN
+    assert "Département — Consulting" in {factor.name for factor in explained.factors}
+    gap = 100 * (answer.probability - explained.reference_probability)
+    assert sum(factor.points for factor in explained.factors) == pytest.approx(gap, abs=1e-9)
+    assert set(frame["effet"]) == {views.UP, views.DOWN}
+    assert all((row.points > 0) == (row.effet == views.UP) for row in frame.itertuples())
 
 
 def test_a_record_reads_with_labels_oui_non_and_percent() -> None:
@@ -52,7 +93,7 @@ def test_a_record_reads_with_labels_oui_non_and_percent() -> None:
 def test_the_comparison_reports_the_move_in_points() -> None:
     summary = views.comparison_summary(_prediction(0.25, "moyen"), _prediction(0.63))
     assert "25 % | 63 %" in summary
-    assert "+38.0 points (hausse)" in summary
+    assert "+38,0 points (hausse)" in summary
 
 
 def test_changed_fields_are_named_by_their_labels() -> None:
