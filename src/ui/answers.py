@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from src.prediction import LEAVES
 from src.schemas import Prediction
 from src.ui import views
 from src.ui.backend import Caller, UiBackend
@@ -13,14 +14,28 @@ from src.ui.components import SCENARIO_FIELDS
 from src.ui.explanations import explain
 
 
-def shown(prediction: Prediction, record: Mapping[str, Any]) -> tuple[str, pd.DataFrame, dict]:
-    """The answer for the employee `record` describes."""
+async def answered(
+    backend: UiBackend, prediction: Prediction, record: Mapping[str, Any], caller: Caller
+) -> tuple[str, pd.DataFrame, dict, str]:
+    """The answer for the employee `record` describes, and for an employee at risk, the
+    levers that would lower it."""
     explained = explain(prediction, record)
     return (
         views.prediction_summary(prediction, explained),
         views.factor_frame(explained),
         prediction.model_dump(mode="json"),
+        await advised(backend, prediction, record, caller),
     )
+
+
+async def advised(
+    backend: UiBackend, prediction: Prediction, record: Mapping[str, Any], caller: Caller
+) -> str:
+    """The levers for an employee at risk; nothing for the others."""
+    if prediction.prediction != LEAVES:
+        return ""
+    advice, answers = await backend.levers(dict(record), caller)
+    return views.levers_text(advice, answers)
 
 
 async def compared(
@@ -29,10 +44,12 @@ async def compared(
     before: dict[str, Any],
     values: tuple,
     caller: Caller,
-) -> tuple[str, str]:
-    """`values` are the levers (`SCENARIO_FIELDS`) set by the user over `before`."""
+) -> tuple[str, str, str]:
+    """`values` are the levers (`SCENARIO_FIELDS`) set by the user over `before`; with the
+    levers the model suggests for `before`, if at risk."""
     after = {**before, **dict(zip(SCENARIO_FIELDS, values, strict=True))}
     first, second = await backend.compare(id_employee, before, after, caller)
     moved = views.changed_fields(before, after)
     note = "Leviers modifiés : " + (", ".join(moved) if moved else "aucun")
-    return views.comparison_summary(first, second), note
+    suggested = await advised(backend, first, {**before, "id_employee": id_employee}, caller)
+    return views.comparison_summary(first, second), note, suggested

@@ -37,6 +37,7 @@ from src.errors import DatabaseUnavailableError, UnknownEmployeeError
 from src.field_errors import describe_error
 from src.fields import MAX_EMPLOYEE_ID
 from src.ids import new_id
+from src.levers import Advice, advise
 from src.monitoring.report import render_report
 from src.schemas import Prediction, record_from_values
 from src.service import Answer, PredictionService
@@ -151,6 +152,24 @@ class UiBackend:
         answer = await self.service.predict_many(records, call)
         first, second = answer.predictions
         return first, second
+
+    async def levers(
+        self, record: dict[str, Any], caller: Caller
+    ) -> tuple[Advice, list[Prediction]]:
+        """What HR could change for this employee (`src.levers`), searched in memory with the
+        model that answers, and the scenarios shown (the employee as they are, each lever
+        alone, the combination) scored again in one traced call, as a simulation is: what
+        HR reads is an answer of the audit trail."""
+        predictor = self.service.serving.predictor
+        advice = await to_thread.run_sync(advise, predictor, record)
+        shown = [record, *(s.record for s in advice.alone)]
+        if advice.combination is not None:
+            shown.append(advice.combination.record)
+        call = caller.call("/ui/levers")
+        id_employee = record.get("id_employee")
+        records = [record_from_values({**r, "id_employee": id_employee}) for r in shown]
+        answer = await self.service.predict_many(records, call)
+        return advice, answer.predictions
 
     async def employee(self, id_employee: int, user: str | None) -> tuple[dict[str, Any], bool]:
         """A stored employee's record and known outcome, an audited read."""

@@ -23,7 +23,7 @@ import pandas as pd
 
 from src.schemas import Prediction
 from src.ui import components, hr_events, views
-from src.ui.answers import compared, shown
+from src.ui.answers import answered, compared
 from src.ui.backend import Caller, UiBackend
 from src.ui.batch import ERROR_COLUMNS, RESULT_COLUMNS, BatchFileError, ParsedBatch
 from src.ui.components import SCENARIO_FIELDS
@@ -106,9 +106,10 @@ def build_ui(backend: UiBackend, profiles: dict[str, dict[str, Any]], hr: bool) 
 
 
 def _wire_predict(backend: UiBackend, form: list, button: gr.Button, outputs: tuple) -> None:
-    async def predict(request: gr.Request, *values: object) -> tuple[str, pd.DataFrame, dict]:
+    async def predict(request: gr.Request, *values: object) -> tuple[str, pd.DataFrame, dict, str]:
         values_by_name = dict(zip(FIELD_NAMES, values, strict=True))
-        return shown(*await backend.predict_form(values_by_name, Caller.of(request)))
+        caller = Caller.of(request)
+        return await answered(backend, *await backend.predict_form(values_by_name, caller), caller)
 
     button.click(predict, form, list(outputs), api_name="predict")
 
@@ -116,7 +117,7 @@ def _wire_predict(backend: UiBackend, form: list, button: gr.Button, outputs: tu
 def _wire_profile_simulation(
     backend: UiBackend, profiles: dict[str, dict[str, Any]], simulation: tuple
 ) -> None:
-    picker, levers, button, comparison, changed = simulation
+    picker, levers, button, comparison, changed, suggested = simulation
 
     def profile(name: object) -> dict[str, Any]:
         if name not in profiles:
@@ -130,10 +131,11 @@ def _wire_profile_simulation(
 
     picker.change(fill_levers, picker, levers, api_visibility="private")
 
-    async def simulate(request: gr.Request, name: object, *values: object) -> tuple[str, str]:
+    async def simulate(request: gr.Request, name: object, *values: object) -> tuple[str, str, str]:
         return await compared(backend, None, profile(name), values, Caller.of(request))
 
-    button.click(simulate, [picker, *levers], [comparison, changed], api_name="simulate")
+    outputs = [comparison, changed, suggested]
+    button.click(simulate, [picker, *levers], outputs, api_name="simulate")
 
 
 def _wire_batch(backend: UiBackend, batch: tuple, at_once: int) -> None:

@@ -24,7 +24,9 @@ SCENARIO_FIELDS = (
 ALL = "Tous"
 
 
-def prediction_outputs() -> tuple[gr.Markdown, gr.BarPlot, gr.JSON]:
+def prediction_outputs() -> tuple[gr.Markdown, gr.BarPlot, gr.JSON, gr.Markdown]:
+    """The answer's summary and reasons, the factors' chart, the raw JSON, and for an
+    employee at risk the levers that would lower it."""
     summary = gr.Markdown()
     chart = gr.BarPlot(
         x="facteur",
@@ -39,9 +41,10 @@ def prediction_outputs() -> tuple[gr.Markdown, gr.BarPlot, gr.JSON]:
         x_label_angle=-30,
         height=420,
     )
+    suggested = gr.Markdown()
     with gr.Accordion("Détails techniques (JSON)", open=False):
         raw = gr.JSON(label="Réponse complète")
-    return summary, chart, raw
+    return summary, chart, raw, suggested
 
 
 def employee_picker(label: str) -> gr.Dropdown:
@@ -75,7 +78,8 @@ def simulation_tab(start: Callable[[], gr.Dropdown]) -> tuple:
     button = gr.Button("Comparer", variant="primary")
     comparison = gr.Markdown()
     changed = gr.Markdown()
-    return picker, levers, button, comparison, changed
+    suggested = gr.Markdown()  # the levers the model suggests for the employee as they are
+    return picker, levers, button, comparison, changed, suggested
 
 
 def batch_tab() -> tuple:

@@ -11,7 +11,7 @@ import gradio as gr
 import pandas as pd
 
 from src.ui import views
-from src.ui.answers import compared, shown
+from src.ui.answers import answered, compared
 from src.ui.backend import Caller, UiBackend, employee_id
 from src.ui.components import ALL, SCENARIO_FIELDS
 from src.ui.form import form_values
@@ -33,8 +33,10 @@ def wire_employee(
 
     async def predict_employee(
         chosen: object, request: gr.Request
-    ) -> tuple[str, pd.DataFrame, dict]:
-        return shown(*await backend.predict_employee(employee_id(chosen), Caller.of(request)))
+    ) -> tuple[str, pd.DataFrame, dict, str]:
+        caller = Caller.of(request)
+        prediction, record = await backend.predict_employee(employee_id(chosen), caller)
+        return await answered(backend, prediction, record, caller)
 
     predict_button.click(predict_employee, employee, list(outputs), api_name="predict_employee")
 
@@ -46,7 +48,7 @@ def wire_employee(
 
 
 def wire_employee_simulation(backend: UiBackend, simulation: tuple) -> None:
-    picker, levers, button, comparison, changed = simulation
+    picker, levers, button, comparison, changed, suggested = simulation
 
     async def fill_levers(chosen: object, request: gr.Request) -> list[object]:
         if chosen in (None, ""):
@@ -56,12 +58,15 @@ def wire_employee_simulation(backend: UiBackend, simulation: tuple) -> None:
 
     picker.change(fill_levers, picker, levers, api_visibility="private")
 
-    async def simulate(request: gr.Request, chosen: object, *values: object) -> tuple[str, str]:
+    async def simulate(
+        request: gr.Request, chosen: object, *values: object
+    ) -> tuple[str, str, str]:
         id_employee = employee_id(chosen)
         before, _ = await backend.employee(id_employee, request.username)
         return await compared(backend, id_employee, before, values, Caller.of(request))
 
-    button.click(simulate, [picker, *levers], [comparison, changed], api_name="simulate")
+    outputs = [comparison, changed, suggested]
+    button.click(simulate, [picker, *levers], outputs, api_name="simulate")
 
 
 def wire_history(backend: UiBackend, history: tuple) -> None:

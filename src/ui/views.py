@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, ValidationError
 from src.api.routes.models import RegisteredModel
 from src.api.routes.training import TrainingRunView
 from src.fields import FIELDS, FIELDS_BY_NAME, Kind
+from src.levers import Advice
 from src.monitoring import report
 from src.schemas import Prediction
 from src.ui.explanations import Explained, sentences
@@ -38,8 +39,10 @@ def percent(value: float) -> str:
 
 
 def points(value: float) -> str:
-    """A move of risk in percentage points, signed, French decimals: « +38,0 points »."""
-    return f"{value:+.1f}".replace(".", ",") + " points"
+    """A move of risk in percentage points, signed, as French writes it: « +38,0 points »,
+    « −0,4 point » (a true minus sign; singular below two)."""
+    text = f"{value:+.1f}".replace(".", ",").replace("-", "−")
+    return f"{text} point{'s' if abs(value) >= 2 else ''}"
 
 
 def prediction_summary(prediction: Prediction, explained: Explained) -> str:
@@ -71,6 +74,35 @@ def factor_frame(explained: Explained) -> pd.DataFrame:
         for factor in explained.factors[:TOP_FACTORS]
     ]
     return pd.DataFrame(rows, columns=["facteur", "points", "effet"])
+
+
+def levers_text(advice: Advice, answers: list[Prediction]) -> str:
+    """Markdown: the levers that lower the risk, most effective first, and the fewest that
+    bring the employee under the threshold. `answers`: the traced scenarios, the employee
+    as they are first, then each lever alone, then the combination."""
+    current, *alone = answers
+    combined = alone.pop() if advice.combination is not None else None
+    header = (
+        f"#### Leviers (risque actuel {percent(current.probability)}, "
+        f"seuil {percent(current.threshold)})\n"
+    )
+    if not advice.alone:
+        return header + "Aucun des leviers possibles ne diminue le risque de ce salarié."
+    rows = "\n".join(
+        f"| {scenario.levers[0].action} | {percent(answer.probability)} "
+        f"| {points(100 * (answer.probability - current.probability))} |"
+        for scenario, answer in zip(advice.alone, alone, strict=True)
+    )
+    table = "| Action, seule | Risque après | Variation |\n|---|---|---|\n" + rows
+    if combined is None or advice.combination is None:
+        verdict = "Aucune combinaison de ces leviers ne fait passer ce salarié sous le seuil."
+    else:
+        actions = " + ".join(lever.action for lever in advice.combination.levers)
+        verdict = (
+            f"**Le moins de changements pour passer sous le seuil** : {actions} → "
+            f"{percent(combined.probability)} ({decision_text(combined.prediction)})."
+        )
+    return f"{header}{table}\n\n{verdict}"
 
 
 def record_frame(record: dict[str, Any]) -> pd.DataFrame:

@@ -4,6 +4,7 @@ space signed in."""
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -135,7 +136,7 @@ def test_a_server_file_named_in_place_of_an_upload_is_refused(live: LiveServer) 
 def test_the_form_shows_the_prediction_and_stores_it_as_a_ui_call(
     client: Client, live: LiveServer
 ) -> None:
-    summary, chart, raw = client.predict(*_form(), api_name="/predict")
+    summary, chart, raw, _ = client.predict(*_form(), api_name="/predict")
     assert "### Risque de départ\n" in summary
     assert "**55 %**" in summary
     assert chart["data"][0][:2] == ["Heures supplémentaires — Oui", 21.9]  # points of risk
@@ -144,6 +145,25 @@ def test_the_form_shows_the_prediction_and_stores_it_as_a_ui_call(
     request = _request(live, raw["prediction_id"])
     assert (request.source, request.route, request.status_code) == ("ui", "/ui/predict", 200)
     assert request.client_key_hash is None
+
+
+def test_an_employee_at_risk_gets_the_levers_that_lower_it_traced(
+    client: Client, live: LiveServer
+) -> None:
+    """Each lever alone, most effective first, and the fewest changes under the threshold:
+    answers of the audit trail (route /ui/levers), never a change of who the person is."""
+    *_, suggested = client.predict(*_form(), api_name="/predict")
+    rows = [line for line in suggested.splitlines() if line.startswith("| ") and "%" in line]
+    assert rows[0] == "| Mettre fin aux heures supplémentaires | 18 % | −37,3 points |"
+    assert len(rows) == 8 and all("−" in row for row in rows)
+    assert "**Le moins de changements pour passer sous le seuil** : Mettre fin aux heures" in (
+        suggested
+    )
+    assert not any(word in suggested for word in ("Âge", "Genre", "Statut marital"))
+    [levers] = _calls(live, "/ui/levers")[-1:]
+    assert levers.predictions == 1 + 8 + 1  # as they are, each lever alone, the combination
+    *_, none = client.predict(*_form(heures_supplementaires=False, age=50), api_name="/predict")
+    assert none == ""  # no risk identified: nothing to suggest
 
 
 def test_an_inconsistent_form_is_refused_with_the_rule_and_recorded(
@@ -171,6 +191,26 @@ def test_an_inconsistent_form_is_refused_with_the_rule_and_recorded(
     assert "must not exceed" in body["errors"][0]["message"]
 
 
+@dataclass(frozen=True)
+class _Call:
+    request: Request
+    predictions: int
+
+
+def _calls(live: LiveServer, route: str) -> list[_Call]:
+    """The traced calls of a route, oldest first, with how many predictions each stored."""
+    with Session(live.engine) as session:
+        rows = session.execute(
+            select(Request, func.count(PredictionResult.id))
+            .join(EmployeeInput, EmployeeInput.request_id == Request.id)
+            .join(PredictionResult, PredictionResult.input_id == EmployeeInput.id)
+            .where(Request.route == route)
+            .group_by(Request.id)
+            .order_by(Request.received_at)
+        ).all()
+    return [_Call(request, count) for request, count in rows]
+
+
 def _audited_reads(live: LiveServer, route: str) -> list[Request]:
     with Session(live.engine) as session:
         return list(session.scalars(select(Request).where(Request.route == route)))
@@ -185,7 +225,7 @@ def test_a_stored_employee_is_shown_and_predicted_in_one_click(
     [read] = _audited_reads(live, "/rh/employee/1")
     assert (read.source, read.method, read.status_code) == ("ui", "GET", 200)
     assert read.client_key_hash == ui_user_key_hash(HR_USER[0])
-    summary, _, raw = hr.predict(1, api_name="/predict_employee")
+    summary, _, raw, _ = hr.predict(1, api_name="/predict_employee")
     assert "55 %" in summary
     assert "Nombre d'employeurs précédents — 8 : augmente le risque d'environ 19 points" in summary
     stored = _request(live, raw["prediction_id"])
@@ -209,19 +249,20 @@ def test_an_unknown_employee_read_is_audited_as_a_404(hr: Client, live: LiveServ
 def test_a_scenario_is_compared_with_the_employee_as_they_are(hr: Client, live: LiveServer) -> None:
     levers = {name: EMPLOYEE_1[name] for name in SCENARIO_FIELDS}
     levers["heures_supplementaires"] = False
-    predictions = _count(live, PredictionResult)
-    comparison, changed = hr.predict(1, *levers.values(), api_name="/simulate")
+    comparison, changed, suggested = hr.predict(1, *levers.values(), api_name="/simulate")
     assert "| Décision | Risque de départ |" in comparison
     assert "baisse" in comparison
     assert changed == "Leviers modifiés : Heures supplémentaires"
-    assert _count(live, PredictionResult) == predictions + 2  # both scored in one traced call
+    assert "| Mettre fin aux heures supplémentaires | 18 % | −37,3 points |" in suggested
+    [simulation] = _calls(live, "/ui/simulation")
+    assert simulation.predictions == 2  # both scored in one traced call
 
 
 def test_a_scenario_on_a_demo_profile_needs_no_stored_employee(client: Client) -> None:
     profile = PROFILES[0]
     levers = {name: profile["record"][name] for name in SCENARIO_FIELDS}
     levers["heures_supplementaires"] = False
-    comparison, changed = client.predict(profile["name"], *levers.values(), api_name="/simulate")
+    comparison, changed, _ = client.predict(profile["name"], *levers.values(), api_name="/simulate")
     assert "Situation actuelle" in comparison
     assert changed == "Leviers modifiés : Heures supplémentaires"
 
@@ -292,7 +333,7 @@ def test_an_invalid_batch_file_is_reported_and_nothing_is_stored(
 def test_history_lists_ui_predictions_and_opens_a_trace(
     client: Client, hr: Client, live: LiveServer
 ) -> None:
-    _, _, raw = client.predict(*_form(age=50), api_name="/predict")
+    _, _, raw, _ = client.predict(*_form(age=50), api_name="/predict")
     table = hr.predict("ui", "Part", None, None, api_name="/history")
     ids = [row[-1] for row in table["data"]]
     assert raw["prediction_id"] in ids
