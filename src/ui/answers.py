@@ -12,6 +12,7 @@ from src.ui import views
 from src.ui.backend import Caller, UiBackend
 from src.ui.components import SCENARIO_FIELDS
 from src.ui.explanations import explain
+from src.ui.french import french_values
 
 
 async def answered(
@@ -47,7 +48,7 @@ async def compared(
 ) -> tuple[str, str, str]:
     """`values` are the levers (`SCENARIO_FIELDS`) set by the user over `before`; with the
     levers the model suggests for `before`, if at risk."""
-    after = {**before, **dict(zip(SCENARIO_FIELDS, values, strict=True))}
+    after = {**before, **french_values(dict(zip(SCENARIO_FIELDS, values, strict=True)))}
     first, second = await backend.compare(id_employee, before, after, caller)
     moved = views.changed_fields(before, after)
     note = "Leviers modifiés : " + (", ".join(moved) if moved else "aucun")

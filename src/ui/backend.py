@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -51,6 +50,8 @@ from src.ui.batch import (
     write_download,
     write_scored_csv,
 )
+from src.ui.explanations import explain_many
+from src.ui.french import french_values
 from src.ui.messages import sentence
 from src.ui.refusal import AuditedRefusal, Refusal
 
@@ -94,10 +95,6 @@ class UiBackend:
     def service(self) -> PredictionService:
         return self._state.service
 
-    @cached_property
-    def feature_labels(self) -> dict[str, str]:
-        return {f["name"]: f["label"] for f in self.service.serving.loaded.metadata["features"]}
-
     async def employees(self, user: str | None) -> list[tuple[int, dict[str, Any], bool]]:
         """The stored employees (for the HR pickers), an audited read."""
         return await self._audited("/rh/employees", user, self._list_employees)
@@ -116,7 +113,7 @@ class UiBackend:
         """The form's employee scored and traced, with the validated record it describes."""
         call = caller.call("/ui/predict")
         try:
-            record = record_from_values(values)
+            record = record_from_values(french_values(values))
         except ValidationError as err:
             raise await self._rejected(call, err) from err
         answer = await self.service.predict_one(record, call)
@@ -145,7 +142,7 @@ class UiBackend:
         try:
             records = [
                 record_from_values({**before, "id_employee": id_employee}),
-                record_from_values({**after, "id_employee": id_employee}),
+                record_from_values(french_values({**after, "id_employee": id_employee})),
             ]
         except ValidationError as err:
             raise await self._rejected(call, err) from err
@@ -213,8 +210,10 @@ class UiBackend:
     def scored_results(
         self, parsed: ParsedBatch, predictions: list[Prediction]
     ) -> tuple[pd.DataFrame, Path]:
-        path = write_scored_csv(parsed, predictions, self.downloads_dir)
-        return results_frame(parsed, predictions, self.feature_labels), path
+        """The results table and the scored file, both with each employee's top factors."""
+        explained = explain_many(predictions, [record.model_dump() for record in parsed.records])
+        path = write_scored_csv(parsed, predictions, explained, self.downloads_dir)
+        return results_frame(parsed, predictions, explained), path
 
     async def history(
         self,

@@ -19,8 +19,10 @@ from src.errors import ExtractError
 from src.fields import FIELDS, KEY_COLUMNS, Extract, Kind
 from src.preprocessing import load_extracts
 from src.schemas import MAX_BATCH_SIZE, EmployeeRecord, Prediction, record_from_values
+from src.ui.explanations import Explained
+from src.ui.french import decode_csv, excel_csv, french_values
 from src.ui.messages import french_error
-from src.ui.views import decision_text
+from src.ui.views import decision_text, percent, points
 
 COLUMNS = tuple(spec.name for spec in FIELDS)
 OPTIONAL_COLUMNS = ("id_employee",)
@@ -55,7 +57,7 @@ class ParsedBatch:
 
 
 _UNREADABLE: dict[type[Exception], str] = {
-    UnicodeDecodeError: "il n'est pas encodé en UTF-8 (enregistrez-le en « CSV UTF-8 »)",
+    UnicodeDecodeError: "il n'est ni en UTF-8 ni en Windows-1252 (enregistrez-le en « CSV UTF-8 »)",
     csv.Error: "la première ligne doit nommer les colonnes, séparées par `,` ou `;`",
     pd.errors.ParserError: "des lignes n'ont pas le même nombre de colonnes que l'en-tête",
     pd.errors.EmptyDataError: "il est vide",
@@ -65,7 +67,7 @@ _UNREADABLE: dict[type[Exception], str] = {
 def parse_batch(content: bytes) -> ParsedBatch:
     """The file's rows as validated records; raises BatchFileError with every problem found."""
     try:
-        text = content.decode("utf-8-sig")
+        text = decode_csv(content)
         dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
         frame = pd.read_csv(
             io.StringIO(text), sep=dialect.delimiter, dtype=str, keep_default_na=False
@@ -90,7 +92,7 @@ def parse_batch(content: bytes) -> ParsedBatch:
         for name in _FLAG_FIELDS:
             values[name] = _FLAGS.get(values[name].strip().lower(), values[name])
         try:
-            records.append(record_from_values(values))
+            records.append(record_from_values(french_values(values)))
         except ValidationError as err:
             problems += [_problem(line, french_error(error)) for error in err.errors()]
     if problems:
@@ -146,7 +148,7 @@ def _problem(line: int, described: dict[str, str]) -> dict[str, object]:
 
 
 def results_frame(
-    parsed: ParsedBatch, predictions: list[Prediction], labels: dict[str, str]
+    parsed: ParsedBatch, predictions: list[Prediction], explained: list[Explained]
 ) -> pd.DataFrame:
     """One row per employee, the riskiest first; `ligne` is the line in the uploaded file."""
     rows = [
@@ -154,41 +156,49 @@ def results_frame(
             "ligne": line,
             "id_employee": record.id_employee,
             "prédiction": decision_text(prediction.prediction),
-            "probabilité": round(prediction.probability, 4),
+            "probabilité": percent(prediction.probability),
             "niveau de risque": prediction.risk_level,
-            "principaux facteurs": ", ".join(
-                labels.get(f.feature, f.feature) for f in prediction.explanation[:3]
-            ),
+            "principaux facteurs": top_factors(reasons),
             "prediction_id": prediction.prediction_id,
+            "_order": prediction.probability,
         }
-        for line, record, prediction in zip(
-            range(2, len(predictions) + 2), parsed.records, predictions, strict=True
+        for line, record, prediction, reasons in zip(
+            range(2, len(predictions) + 2), parsed.records, predictions, explained, strict=True
         )
     ]
-    frame = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"id_employee": "Int64"})
-    return frame.sort_values("probabilité", ascending=False, kind="stable")
+    frame = pd.DataFrame(rows, columns=[*RESULT_COLUMNS, "_order"])
+    frame = frame.astype({"id_employee": "Int64"})
+    return frame.sort_values("_order", ascending=False, kind="stable").drop(columns="_order")
+
+
+def top_factors(explained: Explained, count: int = 3) -> str:
+    """« Heures supplémentaires — Oui (+21,9 points) ; … »"""
+    return " ; ".join(
+        f"{factor.name} ({points(factor.points)})" for factor in explained.factors[:count]
+    )
 
 
 #: Downloads (scored files, reports) are kept this long, then removed by the next one.
 DOWNLOADS_KEPT_SECONDS = 3600.0
 
 
-def write_download(directory: Path, name: str, text: str) -> Path:
-    """`text` as the file `name` of the downloads folder; downloads older than an hour are
-    removed first, so the folder holds only recent ones (they hold HR records)."""
+def write_download(directory: Path, name: str, content: str | bytes) -> Path:
+    """`content` as the file `name` of the downloads folder (text as UTF-8); downloads older
+    than an hour are removed first, so the folder holds only recent ones (they hold HR
+    records)."""
     directory.mkdir(parents=True, exist_ok=True)
     now = time.time()
     for old in directory.iterdir():
         if now - old.stat().st_mtime > DOWNLOADS_KEPT_SECONDS:
             old.unlink(missing_ok=True)
     path = directory / name
-    path.write_text(text, encoding="utf-8")
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     return path
 
 
 def scored_frame(parsed: ParsedBatch, predictions: list[Prediction]) -> pd.DataFrame:
-    """The uploaded rows with the answers appended, in the file's order (the UI's download,
-    the batch CLI's output)."""
+    """The uploaded rows with the answers appended as the API names them, in the file's
+    order: the batch CLI's output, for programs."""
     return parsed.frame.assign(
         prediction=[p.prediction for p in predictions],
         probabilite=[round(p.probability, 6) for p in predictions],
@@ -197,7 +207,25 @@ def scored_frame(parsed: ParsedBatch, predictions: list[Prediction]) -> pd.DataF
     )
 
 
-def write_scored_csv(parsed: ParsedBatch, predictions: list[Prediction], directory: Path) -> Path:
-    """The scored file, as a download."""
+def excel_frame(
+    parsed: ParsedBatch, predictions: list[Prediction], explained: list[Explained]
+) -> pd.DataFrame:
+    """The uploaded rows with the answers in French appended, in the file's order: the UI's
+    download, for French Excel (`french.excel_csv`)."""
+    return parsed.frame.assign(
+        **{
+            "décision": [decision_text(p.prediction) for p in predictions],
+            "probabilité (%)": [round(100 * p.probability, 1) for p in predictions],
+            "niveau de risque": [p.risk_level for p in predictions],
+            "principaux facteurs": [top_factors(reasons) for reasons in explained],
+            "prediction_id": [p.prediction_id for p in predictions],
+        }
+    )
+
+
+def write_scored_csv(
+    parsed: ParsedBatch, predictions: list[Prediction], explained: list[Explained], directory: Path
+) -> Path:
+    """The scored file, as a download French Excel opens as it is."""
     name = f"predictions-{predictions[0].prediction_id}.csv"
-    return write_download(directory, name, scored_frame(parsed, predictions).to_csv(index=False))
+    return write_download(directory, name, excel_csv(excel_frame(parsed, predictions, explained)))

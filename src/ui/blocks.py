@@ -21,13 +21,14 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from src.fields import FIELDS_BY_NAME
 from src.schemas import Prediction
 from src.ui import components, hr_events, views
 from src.ui.answers import answered, compared
 from src.ui.backend import Caller, UiBackend
 from src.ui.batch import ERROR_COLUMNS, RESULT_COLUMNS, BatchFileError, ParsedBatch
 from src.ui.components import SCENARIO_FIELDS
-from src.ui.form import FIELD_NAMES, employee_form
+from src.ui.form import FIELD_NAMES, employee_form, input_value
 from src.ui.refusal import Refusal
 
 #: Gradio hands a handler progress reporting when its default is a `gr.Progress`.
@@ -127,7 +128,8 @@ def _wire_profile_simulation(
     def fill_levers(name: object) -> list[object]:
         if name in (None, ""):
             return [gr.update() for _ in SCENARIO_FIELDS]
-        return [profile(name)[field] for field in SCENARIO_FIELDS]
+        record = profile(name)
+        return [input_value(FIELDS_BY_NAME[field], record[field]) for field in SCENARIO_FIELDS]
 
     picker.change(fill_levers, picker, levers, api_visibility="private")
 

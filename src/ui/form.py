@@ -4,13 +4,12 @@ Inputs are made from the field list (bounds, allowed values, French labels), so 
 drift from the API's schema; the values go through the same `EmployeeRecord` validation.
 """
 
-from collections.abc import Sequence
 from typing import Any
 
 import gradio as gr
 
-from src.fields import FIELDS, Extract, FieldSpec, Kind
-from src.schemas import EmployeeRecord, record_from_values
+from src.fields import FIELDS, FIELDS_BY_NAME, Extract, FieldSpec, Kind
+from src.ui.french import number_for_input
 from src.ui.messages import allowed_text
 
 #: The form's sections, in the order of the HR extracts.
@@ -26,22 +25,33 @@ _SCORE_MAXIMUM = 5  # integer fields up to this bound are scales: a slider, not 
 
 
 def field_input(spec: FieldSpec, value: object) -> gr.components.Component:
-    """The input that fits the field: dropdown, checkbox, slider or bounded number."""
+    """The input that fits the field: dropdown, checkbox, slider, or a text box for a number."""
     info = allowed_text(spec) if spec.minimum is not None else None
     if spec.kind is Kind.CATEGORY:
         return gr.Dropdown(list(spec.allowed), value=value, label=spec.label, filterable=False)
     if spec.kind is Kind.BOOLEAN:
         return gr.Checkbox(value=bool(value), label=spec.label)
-    if spec.kind is Kind.INTEGER and spec.maximum is not None and spec.maximum <= _SCORE_MAXIMUM:
+    if spec.kind is Kind.INTEGER and _is_scale(spec):
         return gr.Slider(spec.minimum, spec.maximum, value=value, step=1, label=spec.label)
-    # No minimum/maximum on the widget: Gradio would refuse a value out of bounds with its
-    # own English message; the record's validation says it in French (`src/ui/messages.py`).
-    return gr.Number(
-        value=value,
-        label=spec.label,
-        info=info,
-        precision=0 if spec.kind is Kind.INTEGER else 2,
-    )
+    # Text, not Gradio's number box: the browser's number input drops a decimal comma
+    # (`950,5` arrived as 9505) and Gradio refuses bounds in English. What is typed is read
+    # the French way (`src/ui/french.py`) and checked by the record's validation, in French.
+    return gr.Textbox(value=input_value(spec, value), label=spec.label, info=info, max_lines=1)
+
+
+def input_value(spec: FieldSpec, value: object) -> object:
+    """A field's value as its input shows it: numbers in text boxes the French way."""
+    return number_for_input(value) if _is_text_box(spec) else value
+
+
+def _is_text_box(spec: FieldSpec) -> bool:
+    if spec.kind in (Kind.CATEGORY, Kind.BOOLEAN):
+        return False
+    return not (spec.kind is Kind.INTEGER and _is_scale(spec))
+
+
+def _is_scale(spec: FieldSpec) -> bool:
+    return spec.maximum is not None and spec.maximum <= _SCORE_MAXIMUM
 
 
 def employee_form(defaults: dict[str, Any]) -> list[gr.components.Component]:
@@ -56,11 +66,6 @@ def employee_form(defaults: dict[str, Any]) -> list[gr.components.Component]:
     return [inputs[name] for name in FIELD_NAMES]
 
 
-def record_from_form(values: Sequence[object]) -> EmployeeRecord:
-    """The form's values (in field order) as a validated record; raises ValidationError."""
-    return record_from_values(dict(zip(FIELD_NAMES, values, strict=True)))
-
-
 def form_values(record: dict[str, Any]) -> list[object]:
     """A stored record's values in field order, to fill the form."""
-    return [record[name] for name in FIELD_NAMES]
+    return [input_value(FIELDS_BY_NAME[name], record[name]) for name in FIELD_NAMES]

@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 import gradio as gr
 import pandas as pd
 
+from src.fields import FIELDS_BY_NAME
 from src.ui import views
 from src.ui.answers import answered, compared
 from src.ui.backend import Caller, UiBackend, employee_id
 from src.ui.components import ALL, SCENARIO_FIELDS
-from src.ui.form import form_values
+from src.ui.form import form_values, input_value
 from src.ui.refusal import Refusal
 
 
@@ -54,7 +55,7 @@ def wire_employee_simulation(backend: UiBackend, simulation: tuple) -> None:
         if chosen in (None, ""):
             return [gr.update() for _ in SCENARIO_FIELDS]
         stored, _ = await backend.employee(employee_id(chosen), request.username)
-        return [stored[name] for name in SCENARIO_FIELDS]
+        return [input_value(FIELDS_BY_NAME[name], stored[name]) for name in SCENARIO_FIELDS]
 
     picker.change(fill_levers, picker, levers, api_visibility="private")
 

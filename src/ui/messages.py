@@ -40,7 +40,7 @@ def number_text(value: float) -> str:
     """A number as French writes it: a decimal comma, thousands apart, no useless zeros."""
     if float(value).is_integer():
         return f"{int(value):,}".replace(",", " ")
-    return f"{value:g}".replace(".", ",")
+    return f"{value:.15g}".replace(".", ",")  # every digit typed, none of float's noise
 
 
 def allowed_text(spec: FieldSpec) -> str:

@@ -350,13 +350,23 @@ def session_rows(scored: object) -> list[dict[str, Any]]:
             {
                 "prediction_id": row.get("prediction_id"),
                 "prediction": decision_code(row.get("prédiction")),
-                "probability": row.get("probabilité"),
+                "probability": _shown_percent(row.get("probabilité")),
                 "risk_level": row.get("niveau de risque"),
             }
         )
         if entry is not None:
             rows.append(entry)
     return rows
+
+
+def _shown_percent(shown: object) -> object:
+    """« 55 % » as the results table shows it -> 0.55; anything else as it is."""
+    if isinstance(shown, str) and shown.endswith("%"):
+        try:
+            return float(shown.removesuffix("%").strip().replace(",", ".")) / 100
+        except ValueError:
+            return shown
+    return shown
 
 
 def session_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -12,11 +12,13 @@ from src.schemas import MAX_BATCH_SIZE, Prediction
 from src.ui.batch import (
     DOWNLOADS_KEPT_SECONDS,
     BatchFileError,
+    ParsedBatch,
     parse_batch,
     parse_extracts,
     results_frame,
     write_scored_csv,
 )
+from src.ui.explanations import Explained, explain_many
 from tests.conftest import DATA_DIR, EMPLOYEE_1
 from tests.ui.conftest import csv_bytes
 
@@ -30,7 +32,45 @@ def _prediction(prediction_id: str, probability: float) -> Prediction:
         risk_level="élevé" if probability >= 0.3 else "faible",
         model_version="1.0.0",
         explanation=[{"feature": "heures_supplementaires", "contribution": 1.0}],
+        explanation_baseline=-1.0,
     )
+
+
+def _explained(parsed: ParsedBatch, predictions: list[Prediction]) -> list[Explained]:
+    return explain_many(predictions, [record.model_dump() for record in parsed.records])
+
+
+def _french_excel(rows: list[dict], encoding: str) -> bytes:
+    """`rows` as French Excel saves them: `;`, decimal commas, Oui/Non, in `encoding`."""
+    frame = pd.DataFrame(rows).replace({True: "Oui", False: "Non"})
+    return frame.to_csv(index=False, sep=";", decimal=",").encode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8", "utf-8-sig"])
+def test_a_french_excel_file_reads_as_the_same_employees(encoding: str) -> None:
+    """Windows-1252 (French Excel's default), UTF-8 with or without a BOM; `;` and decimal
+    commas (`5993,5`), accents (`Marié(e)`) intact."""
+    rows = [{**EMPLOYEE_1, "revenu_mensuel": 5993.5, "statut_marital": "Marié(e)"}, EMPLOYEE_1]
+    content = _french_excel(rows, encoding)
+    assert b"5993,5" in content and b";" in content
+    parsed = parse_batch(content)
+    assert [r.revenu_mensuel for r in parsed.records] == [5993.5, EMPLOYEE_1["revenu_mensuel"]]
+    assert parsed.records[0].statut_marital == "Marié(e)"
+    assert parsed.records[1].model_dump(exclude={"id_employee"}) == {
+        k: v for k, v in EMPLOYEE_1.items() if k != "id_employee"
+    }
+
+
+def test_numbers_with_thousands_apart_are_read_and_a_malformed_one_is_refused() -> None:
+    rows = [
+        {**EMPLOYEE_1, "revenu_mensuel": "12 345,5"},
+        {**EMPLOYEE_1, "revenu_mensuel": "9,50,5"},
+    ]
+    with pytest.raises(BatchFileError) as refused:
+        parse_batch(csv_bytes(rows, delimiter=";"))
+    [problem] = refused.value.errors.to_dict("records")
+    assert problem["ligne"] == 3 and "« 9,50,5 »" in problem["erreur"]
+    assert parse_batch(csv_bytes(rows[:1], delimiter=";")).records[0].revenu_mensuel == 12345.5
 
 
 def test_a_valid_file_gives_one_record_per_row_in_order() -> None:
@@ -83,7 +123,7 @@ def test_missing_and_unknown_columns_are_named() -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("é".encode("latin-1") * 10, "pas encodé en UTF-8"),
+        (b"age\x81\x8d,genre\n41,F\n", "ni en UTF-8 ni en Windows-1252"),
         (b"", "la première ligne doit nommer les colonnes"),
         (b"age\n41\n", "la première ligne doit nommer les colonnes"),
         (b"age,genre\n41,F\n42,M,1\n", "pas le même nombre de colonnes"),
@@ -108,23 +148,32 @@ def test_a_file_over_the_batch_limit_is_refused() -> None:
 def test_results_are_sorted_by_risk_and_keep_the_file_line() -> None:
     parsed = parse_batch(csv_bytes([EMPLOYEE_1, EMPLOYEE_1, EMPLOYEE_1]))
     predictions = [_prediction("a", 0.2), _prediction("b", 0.9), _prediction("c", 0.5)]
-    table = results_frame(parsed, predictions, {"heures_supplementaires": "Heures sup."})
+    table = results_frame(parsed, predictions, _explained(parsed, predictions))
     assert table["ligne"].tolist() == [3, 4, 2]
-    assert table["principaux facteurs"].iloc[0] == "Heures sup."
+    assert table["probabilité"].tolist() == ["90 %", "50 %", "20 %"]
+    # Its one contribution, 1.0 in logit from a baseline of -1: expit(0) - expit(-1) = 0.231.
+    assert table["principaux facteurs"].iloc[0] == "Heures supplémentaires — Oui (+23,1 points)"
 
 
-def test_the_scored_csv_is_the_file_plus_the_answers_and_old_ones_are_removed(
+def test_the_scored_csv_is_the_file_plus_the_answers_for_french_excel(
     tmp_path: Path,
 ) -> None:
+    """UTF-8 with a BOM, `;`, decimal commas, the decision in words and the top factors; a
+    download older than an hour is removed by the next one."""
     stale = tmp_path / "predictions-old.csv"
     stale.write_text("old")
     an_hour_ago = time.time() - DOWNLOADS_KEPT_SECONDS - 1
     os.utime(stale, (an_hour_ago, an_hour_ago))
     parsed = parse_batch(csv_bytes([EMPLOYEE_1, {**EMPLOYEE_1, "age": 30}]))
-    path = write_scored_csv(parsed, [_prediction("a", 0.2), _prediction("b", 0.9)], tmp_path)
-    scored = pd.read_csv(path)
+    predictions = [_prediction("a", 0.2534), _prediction("b", 0.9)]
+    path = write_scored_csv(parsed, predictions, _explained(parsed, predictions), tmp_path)
+    content = path.read_bytes()
+    assert content.startswith(b"\xef\xbb\xbf") and b";25,3;" in content
+    scored = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")
     assert scored["age"].tolist() == [41, 30]
-    assert scored["probabilite"].tolist() == [0.2, 0.9]
+    assert scored["probabilité (%)"].tolist() == [25.3, 90.0]
+    assert scored["décision"].tolist() == ["Pas de risque identifié", "Risque de départ"]
+    assert scored["principaux facteurs"].str.startswith("Heures supplémentaires — Oui").all()
     assert scored["prediction_id"].tolist() == ["a", "b"]
     assert not stale.exists()
 

@@ -147,6 +147,23 @@ def test_the_form_shows_the_prediction_and_stores_it_as_a_ui_call(
     assert request.client_key_hash is None
 
 
+def test_numbers_typed_the_french_way_are_read_as_a_french_person_means_them(
+    client: Client, live: LiveServer
+) -> None:
+    """`5 993,5` is 5993.5 (the browser's number box made 59935 of it); `4,1` years old is
+    refused in French, never read as 41."""
+    *_, raw, _ = client.predict(*_form(revenu_mensuel="5 993,5"), api_name="/predict")
+    with Session(live.engine) as session:
+        stored = session.scalar(
+            select(EmployeeInput.payload)
+            .join(PredictionResult, PredictionResult.input_id == EmployeeInput.id)
+            .where(PredictionResult.id == raw["prediction_id"])
+        )
+    assert stored["revenu_mensuel"] == 5993.5
+    with pytest.raises(AppError, match=r"Âge : 4,1 n'est pas un nombre entier"):
+        client.predict(*_form(age="4,1"), api_name="/predict")
+
+
 def test_an_employee_at_risk_gets_the_levers_that_lower_it_traced(
     client: Client, live: LiveServer
 ) -> None:
@@ -180,13 +197,13 @@ def test_an_inconsistent_form_is_refused_with_the_rule_and_recorded(
     assert "Traceback" not in logged.out + logged.err
     assert _count(live, PredictionResult) == predictions
     with Session(live.engine) as session:
-        rejected = session.execute(
+        request, body = session.execute(  # the newest refusal of the form: this one
             select(Request, ApiResponse.body)
             .join(ApiResponse, ApiResponse.request_id == Request.id)
             .where(Request.status_code == 422, Request.route == "/ui/predict")
-        ).all()
-    assert len(rejected) == 1
-    request, body = rejected[0]
+            .order_by(Request.received_at.desc())
+            .limit(1)
+        ).one()
     assert (request.route, request.error) == ("/ui/predict", "invalid request")
     assert "must not exceed" in body["errors"][0]["message"]
 
@@ -354,7 +371,7 @@ def test_the_raw_extracts_are_scored_for_every_employee_linked_by_id(
     status, table, errors, download = client.predict(files, api_name="/score_extracts")
     assert status.startswith("**1470 salariés prédits")
     assert len(table["data"]) == 1470
-    probabilities = [row[3] for row in table["data"]]
+    probabilities = [int(row[3].removesuffix(" %")) for row in table["data"]]
     assert probabilities == sorted(probabilities, reverse=True)
     request = _request(live, table["data"][0][-1])
     assert request.route == "/ui/extracts"

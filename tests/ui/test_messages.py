@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from src.fields import FIELDS, ORDER_RULES, Kind
 from src.schemas import record_from_values
 from src.ui.batch import BatchFileError, parse_batch
+from src.ui.french import french_values
 from src.ui.messages import french_error, sentence
 from tests.conftest import EMPLOYEE_1
 from tests.ui.conftest import csv_bytes
@@ -86,7 +87,7 @@ def test_the_csv_table_says_the_same_as_the_form() -> None:
     with pytest.raises(BatchFileError) as refused:
         parse_batch(csv_bytes(rows))
     table = refused.value.errors.to_dict("records")
-    errors = _errors(rows[0])
+    errors = _errors(french_values(rows[0]))  # what the form reads from the same text
     assert [row["erreur"] for row in table] == [french_error(e)["erreur"] for e in errors]
     for row in table:
         assert not ENGLISH.search(f"{row['erreur']} {row['valeurs autorisées']}"), row
