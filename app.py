@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import gradio as gr
 import uvicorn
@@ -247,7 +248,7 @@ def _mount_ui(
     downloads = Path(tempfile.gettempdir()) / f"futurisys-ui-{secrets.token_hex(8)}"
     app.state.ui_downloads = downloads
     public_rows = RateLimits(None, settings.ui_public_batch_rows)
-    backend = UiBackend(app.state, downloads, public_rows)
+    backend = UiBackend(app.state, downloads, public_rows, ZoneInfo(settings.ui_timezone))
     options = {
         "run_history": False,  # HR data must not be kept in browsers
         "ssr_mode": False,

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 from typing import Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -119,6 +120,10 @@ class Settings(BaseSettings):
         default="60/minute",
         description="UI events and uploads per client address, per space; off: none",
     )
+    ui_timezone: str = Field(
+        default="Europe/Paris",
+        description="the time zone the HR space shows times in and reads typed dates in",
+    )
     ui_public_batch_rows: str | None = Field(
         default="2000/hour",
         description="CSV rows the public demo scores per client address (a larger file is "
@@ -183,6 +188,17 @@ class Settings(BaseSettings):
         if value is None or value.strip().lower() == "off":
             return None
         parse_many(value)  # ValueError for a spelling `limits` cannot read
+        return value
+
+    @field_validator("ui_timezone")
+    @classmethod
+    def _timezone_is_known(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"UI_TIMEZONE: {value!r} is not a time zone (e.g. Europe/Paris)"
+            ) from None
         return value
 
     @model_validator(mode="after")

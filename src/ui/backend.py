@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import gradio as gr
 import orjson
@@ -51,11 +52,13 @@ from src.ui.batch import (
     write_scored_csv,
 )
 from src.ui.explanations import explain_many
-from src.ui.french import french_values
+from src.ui.french import excel_csv, french_values
 from src.ui.messages import sentence
 from src.ui.refusal import AuditedRefusal, Refusal
+from src.ui.views import HISTORY_PAGE_ROWS, history_frame
 
-HISTORY_ROWS = 100
+#: The most rows one history export holds (the newest of the filters).
+HISTORY_EXPORT_ROWS = 10_000
 
 
 Read = TypeVar("Read")
@@ -86,10 +89,13 @@ class UiBackend:
     since the lifespan builds them after the UI is mounted. `public_rows` counts the CSV rows
     the public demo scores per visitor."""
 
-    def __init__(self, state: State, downloads_dir: Path, public_rows: RateLimits) -> None:
+    def __init__(
+        self, state: State, downloads_dir: Path, public_rows: RateLimits, timezone: ZoneInfo
+    ) -> None:
         self._state = state
         self.downloads_dir = downloads_dir
         self.public_rows = public_rows
+        self.timezone = timezone
 
     @property
     def service(self) -> PredictionService:
@@ -216,22 +222,30 @@ class UiBackend:
         return results_frame(parsed, predictions, explained), path
 
     async def history(
-        self,
-        source: Source | None,
-        label: Literal["Part", "Reste"] | None,
-        since: datetime | None,
-        until: datetime | None,
-        user: str | None,
-    ) -> list[dict[str, Any]]:
-        """The newest predictions matching the filters, an audited read."""
-        filters = PredictionFilter(since, until, label, source, None)
+        self, filters: PredictionFilter, page: int, user: str | None
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of the predictions matching the filters, newest first, and how many match
+        in all; an audited read."""
+
+        def read() -> tuple[list[dict[str, Any]], int]:
+            with self._read() as session:
+                offset = (page - 1) * HISTORY_PAGE_ROWS
+                return list_predictions(session, filters, HISTORY_PAGE_ROWS, offset)
+
+        return await self._audited("/rh/history", user, read)
+
+    async def history_export(self, filters: PredictionFilter, user: str | None) -> Path:
+        """The newest `HISTORY_EXPORT_ROWS` predictions matching the filters as a CSV for
+        French Excel, in the HR space's time zone; an audited read."""
 
         def read() -> list[dict[str, Any]]:
             with self._read() as session:
-                rows, _ = list_predictions(session, filters, HISTORY_ROWS, 0)
+                rows, _ = list_predictions(session, filters, HISTORY_EXPORT_ROWS, 0)
             return rows
 
-        return await self._audited("/rh/history", user, read)
+        rows = await self._audited("/rh/history/export", user, read)
+        content = excel_csv(history_frame(rows, self.timezone))
+        return write_download(self.downloads_dir, f"historique-{new_id()}.csv", content)
 
     async def trace(self, prediction_id: str, user: str | None) -> dict[str, Any]:
         """The trace as `GET /predictions/{id}` shows it, JSON-ready; an audited read."""

@@ -80,7 +80,9 @@ def build_ui(backend: UiBackend, profiles: dict[str, dict[str, Any]], hr: bool) 
             with gr.Tab("Lot (CSV)", id="batch"):
                 batch = components.batch_tab()
             with gr.Tab("Historique" if hr else "Mes prédictions", id="history"):
-                history = components.history_tab() if hr else components.session_tab()
+                history = (
+                    components.history_tab(backend.timezone.key) if hr else components.session_tab()
+                )
             if hr:
                 with gr.Tab("Surveillance", id="surveillance"):
                     surveillance = components.surveillance_tab()

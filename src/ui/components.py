@@ -107,26 +107,35 @@ def batch_tab() -> tuple:
     return upload, button, extracts, extracts_button, status, table, errors, download
 
 
-def history_tab() -> tuple:
+def history_tab(zone: str) -> tuple:
+    """The filters (dates typed in `zone`), the page asked for, the table, its export, and a
+    trace opened by a click or by its id."""
     with gr.Row():
-        source = gr.Dropdown([ALL, "api", "ui"], value=ALL, label="Canal")
+        source = gr.Dropdown([ALL, "api", "ui", "cli"], value=ALL, label="Canal")
         label = gr.Dropdown(
             [ALL, *((words, code) for code, words in views.DECISIONS.items())],
             value=ALL,
             label="Prédiction",
         )
-        since = gr.DateTime(label="Depuis", include_time=True, type="timestamp", timezone="UTC")
-        until = gr.DateTime(label="Jusqu'à", include_time=True, type="timestamp", timezone="UTC")
-    button = gr.Button("Rechercher", variant="primary")
+        hint = f"JJ/MM/AAAA, avec l'heure si besoin (heure de {zone})"
+        since = gr.Textbox(label="Depuis le", placeholder="01/12/2026", info=hint, max_lines=1)
+        until = gr.Textbox(label="Jusqu'au", placeholder="31/12/2026 18:00", info=hint, max_lines=1)
+        page = gr.Textbox(label="Page", value="1", max_lines=1)
+    with gr.Row():
+        button = gr.Button("Rechercher", variant="primary")
+        export = gr.Button("Exporter (CSV pour Excel, 10 000 lignes au plus)")
+    status = gr.Markdown()
+    download = gr.DownloadButton("Télécharger l'export", visible=False)
     table = gr.Dataframe(
-        label="Prédictions récentes (cliquez une ligne pour voir sa trace)",
+        label="Prédictions, les plus récentes d'abord (cliquez une ligne pour voir sa trace)",
         interactive=False,
         max_height=420,
     )
     trace_id = gr.Textbox(label="Identifiant de prédiction", placeholder="prediction_id")
     with gr.Accordion("Trace complète", open=True):
         trace_view = gr.JSON()
-    return [source, label, since, until], button, table, trace_id, trace_view
+    filters = [source, label, since, until]
+    return filters, page, (button, export), (status, table, download), trace_id, trace_view
 
 
 def surveillance_tab() -> tuple:

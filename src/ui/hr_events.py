@@ -6,11 +6,14 @@ through `UiBackend`'s audited reads, under the signed-in user's name.
 
 import json
 from datetime import UTC, datetime
+from typing import get_args
 
 import gradio as gr
 import pandas as pd
 
+from database.repository import PredictionFilter
 from src.fields import FIELDS_BY_NAME
+from src.tracing import Source
 from src.ui import views
 from src.ui.answers import answered, compared
 from src.ui.backend import Caller, UiBackend, employee_id
@@ -71,21 +74,31 @@ def wire_employee_simulation(backend: UiBackend, simulation: tuple) -> None:
 
 
 def wire_history(backend: UiBackend, history: tuple) -> None:
-    filters, button, table, trace_id, trace_view = history
+    filters, page, (button, export), (status, table, download), trace_id, trace_view = history
 
     async def list_history(
-        source: str, label: str, since: float | None, until: float | None, request: gr.Request
-    ) -> pd.DataFrame:
-        rows = await backend.history(
-            None if source == ALL else source,
-            None if label == ALL else label,
-            _moment(since),
-            _moment(until),
-            request.username,
-        )
-        return views.history_frame(rows)
+        source: str,
+        label: str,
+        since: str | None,
+        until: str | None,
+        asked: str | None,
+        request: gr.Request,
+    ) -> tuple[str, pd.DataFrame]:
+        chosen = _filters(backend, source, label, since, until)
+        number = _page(asked)
+        rows, total = await backend.history(chosen, number, request.username)
+        return views.history_status(number, total), views.history_frame(rows, backend.timezone)
 
-    button.click(list_history, filters, table, api_name="history")
+    button.click(list_history, [*filters, page], [status, table], api_name="history")
+
+    async def export_history(
+        source: str, label: str, since: str | None, until: str | None, request: gr.Request
+    ) -> gr.DownloadButton:
+        chosen = _filters(backend, source, label, since, until)
+        path = await backend.history_export(chosen, request.username)
+        return gr.DownloadButton(value=str(path), visible=True)
+
+    export.click(export_history, filters, download, api_name="history_export")
 
     def pick_trace(shown: pd.DataFrame, selected: gr.SelectData) -> str:
         return str(shown.iloc[selected.index[0]]["prediction_id"])
@@ -101,6 +114,37 @@ def wire_history(backend: UiBackend, history: tuple) -> None:
         trace, trace_id, trace_view, api_name="open_trace", api_visibility="private"
     )
     trace_id.submit(trace, trace_id, trace_view, api_name="trace")
+
+
+def _filters(
+    backend: UiBackend, source: str, label: str, since: str | None, until: str | None
+) -> PredictionFilter:
+    """The history's filters as HR typed them; a date that cannot be read is refused in
+    French, never dropped."""
+    try:
+        start = views.typed_moment(since, backend.timezone, end_of_day=False)
+        end = views.typed_moment(until, backend.timezone, end_of_day=True)
+    except ValueError as err:
+        raise Refusal(str(err), title="Date illisible") from None
+    if source not in (ALL, *get_args(Source)) or label not in (ALL, "Part", "Reste"):
+        raise Refusal("Choisissez un canal et une prédiction dans les listes.")
+    return PredictionFilter(
+        start,
+        end,
+        None if label == ALL else label,
+        None if source == ALL else source,
+        None,
+    )
+
+
+def _page(asked: str | None) -> int:
+    try:
+        number = int(str(asked).strip()) if asked not in (None, "") else 1
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 1_000_000:
+        raise Refusal(f"« {str(asked)[:20]} » n'est pas un numéro de page (1, 2, 3…).")
+    return number
 
 
 def _moment(timestamp: float | None) -> datetime | None:

@@ -2,8 +2,9 @@
 tables. Pure functions of the service's answers, so they are tested without a browser."""
 
 import html
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from pydantic import BaseModel, Field, ValidationError
@@ -15,6 +16,7 @@ from src.levers import Advice
 from src.monitoring import report
 from src.schemas import Prediction
 from src.ui.explanations import Explained, sentences
+from src.ui.messages import number_text
 
 #: The model's decision as HR reads it; the API keeps its codes ("Part", "Reste").
 DECISIONS = {"Part": "Risque de départ", "Reste": "Pas de risque identifié"}
@@ -149,7 +151,7 @@ def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 
 
 HISTORY_COLUMNS = {
-    "created_at": "date (UTC)",
+    "created_at": "date",
     "source": "canal",
     "id_employee": "salarié",
     "prediction": "prédiction",
@@ -158,18 +160,64 @@ HISTORY_COLUMNS = {
     "model_version": "modèle",
     "prediction_id": "prediction_id",
 }
+HISTORY_PAGE_ROWS = 100
 
 
-def history_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """A page of history (`database.repository.list_predictions`) with French headers."""
+def history_frame(rows: list[dict[str, Any]], zone: ZoneInfo) -> pd.DataFrame:
+    """A page of history (`database.repository.list_predictions`) with French headers, in
+    the HR space's time zone."""
     frame = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
-    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True).dt.strftime(
-        "%Y-%m-%d %H:%M:%S"
+    frame["created_at"] = (
+        pd.to_datetime(frame["created_at"], utc=True)
+        .dt.tz_convert(zone)
+        .dt.strftime("%d/%m/%Y %H:%M:%S")
     )
     frame["id_employee"] = frame["id_employee"].astype("Int64")
-    frame["probability"] = frame["probability"].round(4)
+    frame["probability"] = frame["probability"].map(percent)
     frame["prediction"] = frame["prediction"].map(decision_text)
-    return frame.rename(columns=HISTORY_COLUMNS)
+    columns = {**HISTORY_COLUMNS, "created_at": f"date ({zone.key})"}
+    return frame.rename(columns=columns)
+
+
+def history_status(page: int, total: int) -> str:
+    pages = max(1, -(-total // HISTORY_PAGE_ROWS))
+    return f"Page {page} sur {pages} — {number_text(total)} prédiction(s)"
+
+
+#: Dates as HR types them: French first, then ISO 8601.
+_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
+_TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%Hh%M", "%Hh")
+
+
+def typed_moment(text: str | None, zone: ZoneInfo, end_of_day: bool) -> datetime | None:
+    """A typed date (« 31/12/2026 », « 31/12/2026 14:30 », « 2026-12-31T14:30 ») in `zone`,
+    as a UTC instant; a date alone is its first instant, or with `end_of_day` the first
+    instant of the next day (an « until » bound is exclusive and includes its day). None when
+    nothing is typed; ValueError, in French, when it cannot be read: a filter is never dropped
+    without a word."""
+    if text is None or not text.strip():
+        return None
+    typed = " ".join(text.strip().replace("T", " ").split())
+    day, _, clock = typed.partition(" ")
+    for date_format in _DATE_FORMATS:
+        try:
+            date = datetime.strptime(day, date_format)
+        except ValueError:
+            continue
+        if not clock:
+            moment = date + timedelta(days=1) if end_of_day else date
+            return moment.replace(tzinfo=zone).astimezone(UTC)
+        for time_format in _TIME_FORMATS:
+            try:
+                hours = datetime.strptime(clock, time_format)
+            except ValueError:
+                continue
+            local = date.replace(hour=hours.hour, minute=hours.minute, second=hours.second)
+            return local.replace(tzinfo=zone).astimezone(UTC)
+    raise ValueError(
+        f"« {text.strip()[:40]} » n'est pas une date lisible : écrivez par exemple 31/12/2026 "
+        f"ou 31/12/2026 14:30 (heure de {zone.key})"
+    )
 
 
 _METRICS = {

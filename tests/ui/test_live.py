@@ -5,9 +5,12 @@ space signed in."""
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
+import pandas as pd
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
@@ -30,6 +33,7 @@ HR_ENDPOINTS = PUBLIC_ENDPOINTS | {
     "/employee",
     "/predict_employee",
     "/history",
+    "/history_export",
     "/trace",
     "/surveillance",
     "/model_lifecycle",
@@ -351,7 +355,8 @@ def test_history_lists_ui_predictions_and_opens_a_trace(
     client: Client, hr: Client, live: LiveServer
 ) -> None:
     _, _, raw, _ = client.predict(*_form(age=50), api_name="/predict")
-    table = hr.predict("ui", "Part", None, None, api_name="/history")
+    status, table = hr.predict("ui", "Part", "", "", "1", api_name="/history")
+    assert status.startswith("Page 1 sur ")
     ids = [row[-1] for row in table["data"]]
     assert raw["prediction_id"] in ids
     assert {row[1] for row in table["data"]} == {"ui"}
@@ -362,6 +367,51 @@ def test_history_lists_ui_predictions_and_opens_a_trace(
     assert trace["input"]["age"] == 50
     assert trace["request"]["source"] == "ui"
     assert trace["response"]["sent"]["probability"] == raw["probability"]
+
+
+def test_history_pages_beyond_a_hundred_rows_in_paris_time_and_exports_for_excel(
+    client: Client, hr: Client, live: LiveServer
+) -> None:
+    """Every stored prediction can be reached, page by page; times read in Europe/Paris;
+    the export holds every row of the filters for French Excel; an audited read each."""
+    for _ in range(3):  # 150 more predictions, whatever the other tests stored
+        client.predict(handle_file(str(_lot(live))), api_name="/score_batch")
+    status, first = hr.predict("Tous", "Tous", "", "", "1", api_name="/history")
+    total = int(status.split("— ")[1].split(" ")[0].replace("\u202f", "").replace(" ", ""))
+    assert total >= 150 and status.startswith(f"Page 1 sur {-(-total // 100)}")
+    _, second = hr.predict("Tous", "Tous", "", "", "2", api_name="/history")
+    assert len(first["data"]) == 100 and len(second["data"]) == min(100, total - 100)
+    assert not {row[-1] for row in first["data"]} & {row[-1] for row in second["data"]}
+    assert first["headers"][0] == "date (Europe/Paris)"
+    stored = _request(live, first["data"][0][-1]).received_at.replace(tzinfo=UTC)
+    shown = datetime.strptime(first["data"][0][0], "%d/%m/%Y %H:%M:%S")
+    assert shown.replace(tzinfo=ZoneInfo("Europe/Paris")) - stored < timedelta(seconds=2)
+    download = hr.predict("Tous", "Tous", "", "", api_name="/history_export")
+    exported = Path(download["value"]["path"])
+    frame = pd.read_csv(exported, sep=";", encoding="utf-8-sig")
+    assert len(frame) == total and exported.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert [r.status_code for r in _audited_reads(live, "/rh/history/export")] == [200]
+
+
+@pytest.mark.parametrize(
+    ("since", "page", "refusal"),
+    [
+        ("32/13/2026", "1", "« 32/13/2026 » n'est pas une date lisible"),
+        ("", "zéro", "n'est pas un numéro de page"),
+        ("", "0", "n'est pas un numéro de page"),
+    ],
+)
+def test_history_says_which_filter_it_cannot_read(
+    hr: Client, since: str, page: str, refusal: str
+) -> None:
+    with pytest.raises(AppError, match=refusal):
+        hr.predict("Tous", "Tous", since, "", page, api_name="/history")
+
+
+def _lot(live: LiveServer) -> Path:
+    """A 50-employee CSV in the live server's folder (removed with it)."""
+    path = Path(live.engine.url.database).parent / "lot-50.csv"
+    return write_csv(path, [{**EMPLOYEE_1, "age": 20 + i % 40} for i in range(50)])
 
 
 def test_the_raw_extracts_are_scored_for_every_employee_linked_by_id(

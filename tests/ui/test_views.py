@@ -1,6 +1,7 @@
 """What HR reads: French summaries and tables built from the service's answers."""
 
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -138,6 +139,33 @@ def test_history_rows_get_french_headers_and_whole_employee_ids() -> None:
             "model_version": "1.0.0",
         }
     ]
-    frame = views.history_frame(rows)
-    assert frame.iloc[0]["date (UTC)"] == "2026-11-23 08:00:00"
-    assert frame.iloc[0]["probabilité"] == 0.1235
+    frame = views.history_frame(rows, ZoneInfo("Europe/Paris"))
+    assert frame.iloc[0]["date (Europe/Paris)"] == "23/11/2026 09:00:00"  # UTC+1 in winter
+    assert frame.iloc[0]["probabilité"] == "12 %"
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.mark.parametrize(
+    ("typed", "end_of_day", "instant"),
+    [
+        ("31/12/2026", False, "2026-12-30T23:00:00+00:00"),
+        ("31/12/2026", True, "2026-12-31T23:00:00+00:00"),  # until: the whole day, exclusive
+        ("01/07/2026 14:30", False, "2026-07-01T12:30:00+00:00"),  # summer: UTC+2
+        ("2026-07-01T14:30:05", False, "2026-07-01T12:30:05+00:00"),
+        ("  1/7/2026  14h30 ", False, "2026-07-01T12:30:00+00:00"),
+    ],
+)
+def test_dates_are_typed_the_french_way_in_the_hr_time_zone(
+    typed: str, end_of_day: bool, instant: str
+) -> None:
+    moment = views.typed_moment(typed, PARIS, end_of_day=end_of_day)
+    assert moment is not None and moment.isoformat() == instant
+
+
+@pytest.mark.parametrize("typed", ["32/12/2026", "demain", "12/31/2026", "31/12/2026 25:00"])
+def test_a_date_that_cannot_be_read_is_refused_in_french(typed: str) -> None:
+    with pytest.raises(ValueError, match="n'est pas une date lisible : écrivez par exemple"):
+        views.typed_moment(typed, PARIS, end_of_day=False)
+    assert views.typed_moment("  ", PARIS, end_of_day=False) is None
