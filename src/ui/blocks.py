@@ -217,7 +217,7 @@ def _wire_load(
     async def on_load(request: gr.Request) -> list[object]:
         metadata, source, fallback = backend.model()
         shown = [
-            views.model_overview(metadata, source, fallback),
+            views.model_overview(metadata, source, fallback, backend.timezone),
             views.metrics_frame(metadata["metrics"]),
             views.calibration_frame(metadata["metrics"]),
             views.slices_frame(metadata["metrics"]),

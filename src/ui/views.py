@@ -236,21 +236,60 @@ _DATA_SOURCES = {
 }
 
 
-def model_overview(metadata: dict[str, Any], source: str, fallback_reason: str | None) -> str:
+#: How the estimators read in French; the card's English description stays in the metadata.
+_ESTIMATORS_FR = {
+    "logistic_regression": "régression logistique pondérée par classe, sur les variables "
+    "numériques standardisées et les catégories en indicatrices, calibrée par la méthode de "
+    "Platt (sigmoïde, 5 plis)",
+    "gradient_boosting": "gradient boosting d'arbres, calibré par la méthode de Platt",
+}
+_SLICE_GROUPS_FR = {
+    "genre": "Genre",
+    "age_band": "Tranche d'âge",
+    "departement": "Département",
+    "statut_marital": "Statut marital",
+}
+
+
+def fallback_text(reason: str | None) -> str | None:
+    """Why the bundled model answers, for HR: the configuration's case in words, a Hub
+    failure with its technical detail kept for whoever reports it."""
+    if reason is None:
+        return None
+    if reason == "MODEL_REPO_ID is not set":
+        return "aucun dépôt du Hub n'est configuré (MODEL_REPO_ID)"
+    return f"le modèle du Hub n'a pas pu être utilisé (détail technique : {reason})"
+
+
+def french_decimal(value: float, digits: int, signed: bool = False) -> str:
+    """« 0,856 », « −0,0009 »: a decimal comma and a true minus sign."""
+    text = f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+    return text.replace(".", ",").replace("-", "−")
+
+
+def model_overview(
+    metadata: dict[str, Any], source: str, fallback_reason: str | None, zone: ZoneInfo
+) -> str:
     """Markdown: which model answers, where it came from, its threshold and risk levels."""
     origin = {
         "hub": "Hugging Face Hub",
         "registry": "registre de modèles (activé sans redémarrage)",
     }
     origin = origin.get(source, "artefact local (models/)")
+    why = fallback_text(fallback_reason)
+    trained = datetime.fromisoformat(metadata["trained_at"]).astimezone(zone)
+    estimator = metadata["estimator"]
+    data = metadata["training_data"]
     lines = [
         f"### {metadata['name']} — version {metadata['version']}",
-        f"- Source : **{origin}**" + (f" — {fallback_reason}" if fallback_reason else ""),
-        f"- Entraîné le : {metadata['trained_at']}",
-        f"- Modèle : {metadata['estimator']['description']}",
-        f"- Données : {metadata['training_data']['n_employees']} salariés, "
-        f"{metadata['training_data']['n_leavers']} départs ("
-        + _DATA_SOURCES.get(metadata["training_data"].get("source"), "extraits RH")
+        f"- Source : **{origin}**" + (f" — {why}" if why else ""),
+        f"- Entraîné le : {trained:%d/%m/%Y à %H:%M} (heure de {zone.key})",
+        "- Modèle : "
+        + _ESTIMATORS_FR.get(estimator["family"], estimator["family"])
+        + (f", régularisation C = {number_text(estimator['C'])}" if "C" in estimator else ""),
+        f"- Données : {number_text(data['n_employees'])} salariés, "
+        f"{number_text(data['n_leavers'])} départs ("
+        + _DATA_SOURCES.get(data.get("source"), "extraits RH")
         + ")",
         f"- Seuil de décision : {percent(metadata['threshold'])}",
         "- Niveaux de risque : "
@@ -281,9 +320,12 @@ def _comparison_lines(comparison: dict[str, Any] | None) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     lines += [
-        f"| {_METRICS.get(test['metric'], test['metric'])} | {test['champion_mean']:.3f} "
-        f"| {test['challenger_mean']:.3f} | {test['advantage']:+.4f} "
-        f"| {test['lower_bound']:+.4f} | −{test['margin']} |"
+        f"| {_METRICS.get(test['metric'], test['metric'])} "
+        f"| {french_decimal(test['champion_mean'], 3)} "
+        f"| {french_decimal(test['challenger_mean'], 3)} "
+        f"| {french_decimal(test['advantage'], 4, signed=True)} "
+        f"| {french_decimal(test['lower_bound'], 4, signed=True)} "
+        f"| −{number_text(test['margin'])} |"
         for test in comparison["metrics"]
     ]
     worse = [row for row in comparison["slices"] if row["worse"]]
@@ -292,8 +334,9 @@ def _comparison_lines(comparison: dict[str, Any] | None) -> list[str]:
         "Groupes moins bien traités : "
         + (
             "; ".join(
-                f"{row['group']} = {row['value']} ({row['metric']} "
-                f"{row['champion']:.2f} → {row['challenger']:.2f})"
+                f"{_SLICE_GROUPS_FR.get(row['group'], row['group'])} = {row['value']} "
+                f"({_METRICS.get(row['metric'], row['metric'])} "
+                f"{french_decimal(row['champion'], 2)} → {french_decimal(row['challenger'], 2)})"
                 for row in worse
             )
             or "aucun"
@@ -307,8 +350,9 @@ def metrics_frame(metrics: dict[str, Any]) -> pd.DataFrame:
     rows = [
         {
             "métrique": label,
-            "validation croisée": "{mean:.3f} ± {std:.3f}".format(**metrics["cv"][key]),
-            "jeu de test": f"{metrics['holdout'][key]:.3f}",
+            "validation croisée": f"{french_decimal(metrics['cv'][key]['mean'], 3)} ± "
+            f"{french_decimal(metrics['cv'][key]['std'], 3)}",
+            "jeu de test": french_decimal(metrics["holdout"][key], 3),
         }
         for key, label in _METRICS.items()
     ]
@@ -340,11 +384,15 @@ def slices_frame(metrics: dict[str, Any]) -> pd.DataFrame:
     """Metrics per group (gender, age band, …): where the model is weaker."""
     rows = [
         {
-            "groupe": group,
+            "groupe": _SLICE_GROUPS_FR.get(group, group),
             "valeur": value,
             "effectif": scores["n"],
-            "taux de départ": round(scores["leave_rate"], 3),
-            **{label: round(scores[key], 3) for key, label in _METRICS.items() if key in scores},
+            "taux de départ": percent(scores["leave_rate"]),
+            **{
+                label: french_decimal(scores[key], 3)
+                for key, label in _METRICS.items()
+                if key in scores
+            },
         }
         for group, values in metrics["slices"].items()
         for value, scores in values.items()

@@ -1,6 +1,7 @@
 """What HR reads: French summaries and tables built from the service's answers."""
 
 import json
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +12,9 @@ from src.schemas import Prediction
 from src.ui import views
 from src.ui.explanations import Explained, ShownFactor, explain, sentences
 from tests.conftest import EMPLOYEE_1
+from tests.ui.test_messages import ENGLISH
 
+PARIS = ZoneInfo("Europe/Paris")
 METADATA = json.loads((PROJECT_ROOT / "models" / "metadata.json").read_text("utf-8"))
 
 
@@ -102,26 +105,42 @@ def test_changed_fields_are_named_by_their_labels() -> None:
     assert views.changed_fields(EMPLOYEE_1, after) == ["Heures supplémentaires"]
 
 
-def test_the_model_tab_shows_the_shipped_models_card_and_metrics() -> None:
-    overview = views.model_overview(METADATA, "local", "MODEL_REPO_ID is not set")
+def test_the_model_tab_shows_the_shipped_models_card_and_metrics_in_french() -> None:
+    overview = views.model_overview(METADATA, "local", "MODEL_REPO_ID is not set", PARIS)
     assert METADATA["sha256"] in overview
-    assert "MODEL_REPO_ID is not set" in overview
+    assert "aucun dépôt du Hub n'est configuré (MODEL_REPO_ID)" in overview
+    assert "régression logistique pondérée par classe" in overview
+    assert "1 470 salariés, 237 départs" in overview
+    assert "Entraîné le : 02/12/2026 à 19:52 (heure de Europe/Paris)" in overview
     metrics = views.metrics_frame(METADATA["metrics"])
     assert metrics["métrique"].tolist()[0] == "ROC AUC"
+    assert metrics["validation croisée"].tolist()[0] == "0,856 ± 0,023"
     calibration = views.calibration_frame(METADATA["metrics"])
     assert set(calibration["série"]) == {"modèle", "idéal"}
     slices = views.slices_frame(METADATA["metrics"])
-    assert {"genre", "age_band", "statut_marital"} <= set(slices["groupe"])
+    assert {"Genre", "Tranche d'âge", "Statut marital", "Département"} == set(slices["groupe"])
+    assert slices["taux de départ"].tolist()[0] == "15 %"
+    shown = " ".join([overview, *metrics.astype(str).agg(" ".join, axis=1)])
+    assert not ENGLISH.search(shown.replace("MODEL_REPO_ID", "")), shown
+
+
+def test_a_hub_failure_is_said_in_french_with_its_technical_detail() -> None:
+    reason = "HfHubHTTPError: 404 Client Error"
+    overview = views.model_overview(METADATA, "local", reason, PARIS)
+    assert f"le modèle du Hub n'a pas pu être utilisé (détail technique : {reason})" in overview
 
 
 def test_the_model_tab_gives_the_comparison_with_the_champion_in_french() -> None:
-    overview = views.model_overview(METADATA, "registry", None)
+    overview = views.model_overview(METADATA, "registry", None, PARIS)
     comparison = METADATA["lifecycle"]["comparison"]
     assert "registre de modèles" in overview
     assert f"Comparaison avec le champion {comparison['champion']}" in overview
     assert "Décision : **promu (pas moins bon)**" in overview
     roc_auc = comparison["metrics"][0]
-    assert f"| ROC AUC | {roc_auc['champion_mean']:.3f} |" in overview
+    champion = f"{roc_auc['champion_mean']:.3f}".replace(".", ",")
+    assert f"| ROC AUC | {champion} |" in overview
+    assert "| −0,0009 |" in overview
+    assert not re.search(r"\d\.\d{3}", overview)  # no decimal point (a version has one digit)
     assert overview.endswith("Groupes moins bien traités : aucun")
 
 
@@ -142,9 +161,6 @@ def test_history_rows_get_french_headers_and_whole_employee_ids() -> None:
     frame = views.history_frame(rows, ZoneInfo("Europe/Paris"))
     assert frame.iloc[0]["date (Europe/Paris)"] == "23/11/2026 09:00:00"  # UTC+1 in winter
     assert frame.iloc[0]["probabilité"] == "12 %"
-
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest.mark.parametrize(
