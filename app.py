@@ -24,7 +24,7 @@ from starlette.routing import Mount
 
 from database.engine import engine_from_settings
 from database.load_employees import load_employees
-from database.migrate import upgrade
+from database.migrate import current_revision, upgrade
 from database.repository import ServedModel
 from database.spool import TraceSpool, default_spool_dir
 from database.writer import TraceWriter, replay_until_cancelled
@@ -64,8 +64,14 @@ from src.ui.users import UiUsers
 logger = logging.getLogger(__name__)
 
 
+#: How long after start-up the random token is shown: after uvicorn's own "running" lines,
+#: so that it is the console's last line when the service is ready.
+_BANNER_DELAY_S = 0.3
+
+
 def _tokens(settings: Settings) -> list[bytes]:
-    """The configured tokens, or one random token for this process, shown once on stderr.
+    """The configured tokens, or one random token for this process, shown once on the
+    console once the server runs (`_BANNER_DELAY_S`).
 
     Never open and never a built-in default: a newcomer runs `python app.py` and copies the
     token from the console, as with Jupyter.
@@ -74,10 +80,14 @@ def _tokens(settings: Settings) -> list[bytes]:
     if configured:
         return [token.encode("utf-8") for token in configured]
     generated = secrets.token_urlsafe(32)
-    logger.warning(
-        "API_TOKENS is not set: this process accepts only the token below (set API_TOKENS "
-        "to choose your own)\n\n    Authorization: Bearer %s\n",
-        generated,
+    asyncio.get_running_loop().call_later(
+        _BANNER_DELAY_S,
+        partial(
+            logger.warning,
+            "API_TOKENS is not set: this process accepts only the token below (set "
+            "API_TOKENS to choose your own)\n\n    Authorization: Bearer %s\n",
+            generated,
+        ),
     )
     return [generated.encode("utf-8")]
 
@@ -87,6 +97,7 @@ def _prepare_database(data: Path, engine: Engine) -> None:
     (single-process deployments; replicas run `python -m database.migrate` and `python -m
     database.load_employees` once instead, and this finds nothing to do)."""
     upgrade(engine)
+    logger.info("database schema at revision %s", current_revision(engine))
     if has_extracts(data):
         load_employees(engine, data)  # idempotent: adds only missing employees
     else:  # the public Space carries no HR data (deploy/space.py)

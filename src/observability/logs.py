@@ -60,3 +60,6 @@ def configure_logging(level: str, log_format: LogFormat) -> None:
         uvicorn_logger.propagate = True
     # One access line per request comes from the app, with the route template and ids.
     logging.getLogger("uvicorn.access").disabled = True
+    # Alembic says each migration it runs, docstring and all (a dozen lines at a first
+    # start): the app says where the schema is, in one line.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))

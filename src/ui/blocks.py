@@ -36,6 +36,11 @@ _PROGRESS = gr.Progress()
 #: Each space has its own queue, so anonymous load never delays HR users: events at once,
 #: events waiting (beyond, Gradio answers "queue full"), batches at once.
 QUEUES = {"hr": (8, 64, 2), "public": (4, 32, 1)}
+#: How often an idle Gradio queue looks for events to start and progress to send, seconds:
+#: Gradio's own values on Windows. Its values elsewhere (1 ms and 10 ms) kept the idle service
+#: at 7 % of a core for the two spaces' polling alone (bench/startup_idle.py); an event now
+#: waits at most 50 ms more to start, against the 100 ms or more a UI event takes.
+IDLE_POLL_S, PROGRESS_POLL_S = 0.05, 0.1
 #: Uploaded and scored files this UI put in Gradio's cache: looked for every 10 minutes,
 #: deleted after an hour (and when the app stops). They hold HR records.
 CACHE_CLEANING = (600, 3600)
@@ -105,7 +110,16 @@ def build_ui(backend: UiBackend, profiles: dict[str, dict[str, Any]], hr: bool) 
             _wire_session(outputs[2], batch, history)
         _wire_load(ui, backend, hr, model, employee_parts[0] if hr else None, simulation[0])
     ui.queue(default_concurrency_limit=concurrency, max_size=waiting, api_open=False)
+    quiet_when_idle(ui)
     return ui
+
+
+def quiet_when_idle(ui: gr.Blocks) -> None:
+    """Slower polling for the space's queue (`IDLE_POLL_S`): Gradio has no setting for it,
+    its queue reads these two attributes at each turn of its loops."""
+    queue = ui._queue  # noqa: SLF001  (the queue `ui.queue()` made; Gradio exposes no other way)
+    queue.sleep_when_free = IDLE_POLL_S
+    queue.progress_update_sleep_when_free = PROGRESS_POLL_S
 
 
 def _wire_predict(backend: UiBackend, form: list, button: gr.Button, outputs: tuple) -> None:

@@ -23,15 +23,19 @@ from tests.live_server import free_port
 TOKEN = "log-test-token-that-must-not-appear"
 
 
-def _serve_and_call(tmp_path: Path) -> tuple[list[str], httpx.Response]:
+def _serve_and_call(
+    tmp_path: Path, log_format: str = "json", api_tokens: str | None = TOKEN
+) -> tuple[list[str], httpx.Response]:
+    """`python app.py` started, one prediction (with the generated token when `api_tokens`
+    is None) and the public page loaded, stopped; its console lines and the answer."""
     port = free_port()
     env = {
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),
         "HOST": "127.0.0.1",
         "PORT": str(port),
-        "API_TOKENS": TOKEN,
-        "LOG_FORMAT": "json",
+        **({"API_TOKENS": api_tokens} if api_tokens else {}),
+        "LOG_FORMAT": log_format,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'trace.db'}",
         "SPOOL_DIR": str(tmp_path / "spool"),
         "MODELS_DIR": str(MODELS_DIR),
@@ -55,10 +59,12 @@ def _serve_and_call(tmp_path: Path) -> tuple[list[str], httpx.Response]:
             except httpx.TransportError:
                 assert time.monotonic() < deadline and server.poll() is None, "no start"
                 time.sleep(0.2)
+        time.sleep(1)  # the generated token is shown just after start-up
+        httpx.get(f"{base}/ui/")
         answered = httpx.post(
             f"{base}/predict",
             json=EMPLOYEE_1,
-            headers={"Authorization": f"Bearer {TOKEN}", "X-Request-ID": "corr-42"},
+            headers={"Authorization": f"Bearer {api_tokens or TOKEN}", "X-Request-ID": "corr-42"},
         )
     finally:
         server.send_signal(signal.SIGTERM)
@@ -82,6 +88,23 @@ def test_every_line_is_json_and_the_access_line_carries_the_calls_ids(tmp_path: 
     assert len(access["client_key_hash"]) == 16
     assert TOKEN not in "\n".join(lines)
     assert str(EMPLOYEE_1["revenu_mensuel"]) not in access["message"]
+
+
+def test_the_console_at_start_is_short_and_ends_with_the_generated_token(
+    tmp_path: Path,
+) -> None:
+    """A newcomer's `python app.py`: no migration's docstring, no line per page asset, and
+    the token to copy as the last line once the server runs."""
+    lines, answered = _serve_and_call(tmp_path, log_format="console", api_tokens=None)
+    assert answered.status_code == 401  # the token is the generated one, not ours
+    started = lines[: next(i for i, line in enumerate(lines) if "Shutting down" in line)]
+    banner = next(i for i, line in enumerate(started) if "API_TOKENS is not set" in line)
+    assert any("Uvicorn running on" in line for line in started[:banner])
+    assert all(
+        not line.strip() or "Authorization: Bearer" in line for line in started[banner + 1 :]
+    )
+    assert not any("alembic" in line for line in lines)
+    assert sum(1 for line in started if line.strip()) <= 10
 
 
 def test_the_console_format_names_the_request() -> None:
