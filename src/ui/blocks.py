@@ -128,7 +128,7 @@ def _wire_predict(backend: UiBackend, form: list, button: gr.Button, outputs: tu
         caller = Caller.of(request)
         return await answered(backend, *await backend.predict_form(values_by_name, caller), caller)
 
-    button.click(predict, form, list(outputs), api_name="predict")
+    components.cleared(button, list(outputs)).then(predict, form, list(outputs), api_name="predict")
 
 
 def _wire_profile_simulation(
@@ -153,7 +153,9 @@ def _wire_profile_simulation(
         return await compared(backend, None, profile(name), values, Caller.of(request))
 
     outputs = [comparison, changed, suggested]
-    button.click(simulate, [picker, *levers], outputs, api_name="simulate")
+    components.cleared(button, outputs).then(
+        simulate, [picker, *levers], outputs, api_name="simulate"
+    )
 
 
 def _wire_batch(backend: UiBackend, batch: tuple, at_once: int) -> None:

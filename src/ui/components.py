@@ -24,6 +24,14 @@ SCENARIO_FIELDS = (
 ALL = "Tous"
 
 
+def cleared(button: gr.Button, outputs: list[gr.components.Component]) -> gr.events.Dependency:
+    """A click that first empties `outputs`, in the browser alone (no call to the server):
+    after a refused input, the previous answer does not stay on screen under the error as if
+    it were the answer to what was just typed. Chain the handler with `.then`."""
+    empty = f"() => [{', '.join(['null'] * len(outputs))}]"
+    return button.click(None, None, outputs, js=empty, api_visibility="private")
+
+
 def prediction_outputs() -> tuple[gr.Markdown, gr.BarPlot, gr.JSON, gr.Markdown]:
     """The answer's summary and reasons, the factors' chart, the raw JSON, and for an
     employee at risk the levers that would lower it."""

@@ -17,7 +17,7 @@ from src.tracing import Source
 from src.ui import views
 from src.ui.answers import answered, compared
 from src.ui.backend import Caller, UiBackend, employee_id
-from src.ui.components import ALL, SCENARIO_FIELDS
+from src.ui.components import ALL, SCENARIO_FIELDS, cleared
 from src.ui.form import form_values, input_value
 from src.ui.refusal import Refusal
 
@@ -42,7 +42,9 @@ def wire_employee(
         prediction, record = await backend.predict_employee(employee_id(chosen), caller)
         return await answered(backend, prediction, record, caller)
 
-    predict_button.click(predict_employee, employee, list(outputs), api_name="predict_employee")
+    cleared(predict_button, list(outputs)).then(
+        predict_employee, employee, list(outputs), api_name="predict_employee"
+    )
 
     async def open_in_form(chosen: object, request: gr.Request) -> list[object]:
         stored, _ = await backend.employee(employee_id(chosen), request.username)
@@ -70,7 +72,7 @@ def wire_employee_simulation(backend: UiBackend, simulation: tuple) -> None:
         return await compared(backend, id_employee, before, values, Caller.of(request))
 
     outputs = [comparison, changed, suggested]
-    button.click(simulate, [picker, *levers], outputs, api_name="simulate")
+    cleared(button, outputs).then(simulate, [picker, *levers], outputs, api_name="simulate")
 
 
 def wire_history(backend: UiBackend, history: tuple) -> None:

@@ -6,6 +6,7 @@ in `assets/` that the README shows.
 """
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,6 +128,24 @@ def test_a_prediction_made_in_the_browser_is_shown(
     expect(page.get_by_text("Risque de départ", exact=True)).to_be_visible()
     page.get_by_text("Risque de départ", exact=True).scroll_into_view_if_needed()
     _save(page, tmp_path, "ui_predict.png")
+    page.close()
+
+
+def test_a_refused_input_leaves_no_earlier_answer_on_screen(
+    browser: Browser, live: LiveServer, tmp_path: Path
+) -> None:
+    """The answer, then a typing mistake, in a French browser: the French refusal shows
+    under Gradio's « Erreur », and the earlier answer is gone rather than left under it as if
+    it answered the mistake."""
+    page = _watched(browser.new_page(viewport={"width": 1280, "height": 1000}, locale="fr-FR"))
+    page.goto(live.url)
+    _predict_from_the_form(page)
+    page.get_by_role("textbox", name=re.compile(r"^Âge")).fill("4,1")
+    page.get_by_role("button", name="Prédire", exact=True).click()
+    expect(page.get_by_text("Âge : 4,1 n'est pas un nombre entier")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Erreur", exact=True).first).to_be_visible()
+    expect(page.get_by_text("Probabilité de départ")).to_have_count(0)
+    _save(page, tmp_path, "ui_refused.png")
     page.close()
 
 

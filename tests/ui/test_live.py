@@ -76,9 +76,13 @@ def _count(live: LiveServer, model: type) -> int:
 
 
 def _handlers(url: str, cookies: httpx.Cookies | None = None) -> dict[str, str]:
+    """The events the server runs, by name, and their visibility. The browser-only ones (they
+    empty an answer before the next one comes) must have no server side and be private."""
     config = httpx.get(f"{url}config", cookies=cookies).json()
     assert (config["analytics_enabled"], config["run_history"]) == (False, False)
-    return {d["api_name"]: d["api_visibility"] for d in config["dependencies"]}
+    browser_only = [d for d in config["dependencies"] if not d["backend_fn"]]
+    assert browser_only and all(d["js"] and d["api_visibility"] == "private" for d in browser_only)
+    return {d["api_name"]: d["api_visibility"] for d in config["dependencies"] if d["backend_fn"]}
 
 
 def test_the_public_demo_has_only_its_public_events(client: Client, live: LiveServer) -> None:
