@@ -242,6 +242,10 @@ def _ui_limits(settings: Settings) -> UiLimits:
     )
 
 
+#: Gradio's French has « télécharger » (download) for the upload zone's « click to upload ».
+UPLOAD_WORDS = gr.I18n(fr={"upload_text.click_to_upload": "Cliquez pour choisir un fichier"})
+
+
 def _mount_ui(
     app: FastAPI, settings: Settings
 ) -> tuple[dict[str, gr.Blocks], dict[str, SessionCheck], UiBackend]:
@@ -267,6 +271,7 @@ def _mount_ui(
         "max_file_size": settings.ui_max_upload_bytes,
         "mcp_server": False,
         "show_error": False,  # a user sees the French message of a gr.Error, never a trace
+        "i18n": UPLOAD_WORDS,
     }
     users = UiUsers(settings.ui_users.get_secret_value()) if settings.ui_users else None
     audiences = [("/rh", True, {"auth": users.check})] if users else []

@@ -14,10 +14,11 @@ Labels are bounded: a route is its template (`/employees/{id_employee}/predict`,
 raw path), a status its class (`2xx`), a prediction its source, label and risk level.
 
 Two registries: what any visitor may read (traffic, latency, the trace store, the model, the
-process, drift over a window), and what describes each prediction's result (the counts by label
-and risk, the probability histogram). A visitor who diffs two public scrapes around one call
-would read that caller's answer from the second kind (the histogram's `_sum` moves by its exact
-probability), so it is exported only to a scraper holding `METRICS_TOKEN`.
+process, drift over a window), and what describes each call's content (the counts by label and
+risk, the probability histogram, the sizes of batches and of scoring groups). A visitor who
+diffs two public scrapes around one call would read that caller's answer from the second kind
+(the histogram's `_sum` moves by its exact probability; a UI prediction at risk adds a second
+batch, its levers), so it is exported only to a scraper holding `METRICS_TOKEN`.
 """
 
 import time
@@ -106,14 +107,14 @@ class ServiceMetrics:
             "Employees per batch request (POST /predict/batch, UI files)",
             ["source"],
             buckets=SIZE_BUCKETS,
-            registry=r,
+            registry=self.outcomes,
         )
         self.group_size = Histogram(
             "attrition_group_size",
             "Items handled together by a grouping queue (scoring: calls; writing: traces)",
             ["queue"],
             buckets=SIZE_BUCKETS,
-            registry=r,
+            registry=self.outcomes,
         )
         self.group_seconds = Histogram(
             "attrition_group_duration_seconds",

@@ -148,7 +148,8 @@ class UiBackend:
         try:
             records = [
                 record_from_values({**before, "id_employee": id_employee}),
-                record_from_values(french_values({**after, "id_employee": id_employee})),
+                # the scenario is no one's prediction: filed under no employee id
+                record_from_values(french_values({**after, "id_employee": None})),
             ]
         except ValidationError as err:
             raise await self._rejected(call, err) from err
@@ -169,8 +170,9 @@ class UiBackend:
         if advice.combination is not None:
             shown.append(advice.combination.record)
         call = caller.call("/ui/levers")
-        id_employee = record.get("id_employee")
-        records = [record_from_values({**r, "id_employee": id_employee}) for r in shown]
+        # Scenarios, not the employee: traced under no employee id, so that none of them
+        # becomes "the employee's newest prediction" for the history or the live quality.
+        records = [record_from_values({**r, "id_employee": None}) for r in shown]
         answer = await self.service.predict_many(records, call)
         return advice, answer.predictions
 
@@ -208,9 +210,13 @@ class UiBackend:
             body = {"detail": str(err), "errors": err.errors.to_dict("records")}
             await self._record(call, 422, body)
             raise
+        records = parsed.records
         if caller.user is None:
-            self._take_public_rows(caller.address, len(parsed.records))
-        answer: Answer = await self.service.predict_many(parsed.records, call)
+            self._take_public_rows(caller.address, len(records))
+            # An anonymous file's ids name no one: its predictions are not filed under a
+            # stored employee (their history, the live quality that reads it).
+            records = [record.model_copy(update={"id_employee": None}) for record in records]
+        answer: Answer = await self.service.predict_many(records, call)
         return parsed, answer.predictions
 
     def scored_results(

@@ -97,7 +97,9 @@ def test_the_console_at_start_is_short_and_ends_with_the_generated_token(
     the token to copy as the last line once the server runs."""
     lines, answered = _serve_and_call(tmp_path, log_format="console", api_tokens=None)
     assert answered.status_code == 401  # the token is the generated one, not ours
-    started = lines[: next(i for i, line in enumerate(lines) if "Shutting down" in line)]
+    # The start: up to the test's own refused call (logged, being a 401) or the stop.
+    end = next(i for i, line in enumerate(lines) if "POST /predict" in line or "Shutting" in line)
+    started = lines[:end]
     banner = next(i for i, line in enumerate(started) if "API_TOKENS is not set" in line)
     assert any("Uvicorn running on" in line for line in started[:banner])
     assert all(

@@ -19,7 +19,13 @@ from tests.conftest import EMPLOYEE_1, make_settings
 TOKEN = "metrics-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SCRAPER = {"Authorization": "Bearer scrape-secret"}
-RESULTS = {"attrition_predictions", "attrition_prediction_probability"}
+#: What describes a call's content: only for the scraper with METRICS_TOKEN.
+RESULTS = {
+    "attrition_predictions",
+    "attrition_prediction_probability",
+    "attrition_batch_size",
+    "attrition_group_size",
+}
 
 
 @pytest.fixture(scope="module")

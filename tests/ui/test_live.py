@@ -172,6 +172,30 @@ def test_numbers_typed_the_french_way_are_read_as_a_french_person_means_them(
         client.predict(*_form(age="4,1"), api_name="/predict")
 
 
+def test_an_anonymous_file_files_no_prediction_under_a_stored_employee(
+    client: Client, hr: Client, live: LiveServer
+) -> None:
+    """The public demo cannot write into an employee's history (nor into the live quality,
+    which reads an employee's newest prediction); the HR space can."""
+    lot = write_csv(
+        Path(live.engine.url.database).parent / "ids.csv", [{**EMPLOYEE_1, "id_employee": 2}]
+    )
+    for visitor in (client, hr):
+        visitor.predict(handle_file(str(lot)), api_name="/score_batch")
+    with Session(live.engine) as session:
+        filed = session.execute(
+            select(Request.client_key_hash, EmployeeInput.id_employee)
+            .join(EmployeeInput, EmployeeInput.request_id == Request.id)
+            .where(Request.route == "/ui/batch")
+            .order_by(Request.received_at.desc())
+            .limit(2)
+        ).all()
+    assert sorted(filed, key=lambda row: row[0] is None) == [
+        (ui_user_key_hash(HR_USER[0]), 2),
+        (None, None),
+    ]
+
+
 def test_an_employee_at_risk_gets_the_levers_that_lower_it_traced(
     client: Client, live: LiveServer
 ) -> None:
@@ -187,6 +211,11 @@ def test_an_employee_at_risk_gets_the_levers_that_lower_it_traced(
     assert not any(word in suggested for word in ("Âge", "Genre", "Statut marital"))
     [levers] = _calls(live, "/ui/levers")[-1:]
     assert levers.predictions == 1 + 8 + 1  # as they are, each lever alone, the combination
+    with Session(live.engine) as session:
+        ids = session.scalars(
+            select(EmployeeInput.id_employee).where(EmployeeInput.request_id == levers.request.id)
+        ).all()
+    assert set(ids) == {None}  # scenarios: never an employee's own prediction
     *_, none = client.predict(*_form(heures_supplementaires=False, age=50), api_name="/predict")
     assert none == ""  # no risk identified: nothing to suggest
 
@@ -419,10 +448,11 @@ def _lot(live: LiveServer) -> Path:
 
 
 def test_the_raw_extracts_are_scored_for_every_employee_linked_by_id(
-    client: Client, live: LiveServer
+    hr: Client, live: LiveServer
 ) -> None:
+    """In the HR space: each prediction filed under the employee's number."""
     files = [handle_file(str(DATA_DIR / extract.value)) for extract in Extract]
-    status, table, errors, download = client.predict(files, api_name="/score_extracts")
+    status, table, errors, download = hr.predict(files, api_name="/score_extracts")
     assert status.startswith("**1470 salariés prédits")
     assert len(table["data"]) == 1470
     probabilities = [int(row[3].removesuffix(" %")) for row in table["data"]]
