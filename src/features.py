@@ -24,11 +24,10 @@ class Feature:
     label: str
     compute: Callable[[Columns], np.ndarray]
     categories: tuple[str | float, ...] = ()
-    #: The field a person reads for this feature: the field itself, or the one it transforms
-    #: (a log). None for a feature computed from several fields or a test on one: its own
-    #: value is what a person reads.
+    #: The one field this feature is made from (itself, a log of it, a test on it): what a
+    #: person reads for it. None for a feature made from several fields, whose own value is
+    #: what a person reads.
     source: str | None = None
-    flag: bool = False  # 0 or 1: a yes or a no
 
     @property
     def is_categorical(self) -> bool:
@@ -37,7 +36,7 @@ class Feature:
 
 def _field(name: str) -> Feature:
     spec = FIELDS_BY_NAME[name]
-    return Feature(name, spec.label, lambda c: c[name], source=name, flag=spec.kind is Kind.BOOLEAN)
+    return Feature(name, spec.label, lambda c: c[name], source=name)
 
 
 def _category(name: str) -> Feature:
@@ -99,7 +98,7 @@ FEATURES: tuple[Feature, ...] = (
         "sans_participation_pee",
         "Aucune participation au PEE",
         lambda c: (c["nombre_participation_pee"] == 0).astype(np.float64),
-        flag=True,
+        source="nombre_participation_pee",
     ),
     Feature(
         "annees_par_employeur",
@@ -111,13 +110,13 @@ FEATURES: tuple[Feature, ...] = (
         "moins_de_25_ans",
         "Moins de 25 ans",
         lambda c: (c["age"] < 25).astype(np.float64),
-        flag=True,
+        source="age",
     ),
     Feature(
         "nouvel_arrivant",
         "Un an ou moins dans l'entreprise",
         lambda c: (c["annees_dans_l_entreprise"] <= 1).astype(np.float64),
-        flag=True,
+        source="annees_dans_l_entreprise",
     ),
     *(_category(name) for name in ("genre", "statut_marital", "departement", "poste")),
     *(_category(name) for name in ("domaine_etude", "frequence_deplacement")),

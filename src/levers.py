@@ -25,6 +25,9 @@ Record = Mapping[str, Any]
 PROTECTED = frozenset({"age", "genre", "statut_marital"})
 
 _TRAVEL_DOWN = {"Frequent": "Occasionnel", "Occasionnel": "Aucun"}
+#: A lever must lower the risk by half a point at least to be suggested: below, it does
+#: nothing a person would notice (at 100 % every lever moves the risk by 0,0 point).
+SMALLEST = 0.005
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ class Scenario:
 class Advice:
     current: float  # the employee's risk as they are
     threshold: float
-    alone: list[Scenario]  # each lever that lowers the risk, most effective first
+    alone: list[Scenario]  # each lever that lowers the risk (by `SMALLEST` at least), best first
     combination: Scenario | None  # the fewest levers that bring the risk under the threshold
 
 
@@ -123,7 +126,7 @@ def advise(predictor: Predictor, record: Record) -> Advice:
     ]
     current, threshold = scenarios[0].probability, predictor.threshold
     alone = sorted(
-        (s for s in scenarios if len(s.levers) == 1 and s.probability < current),
+        (s for s in scenarios if len(s.levers) == 1 and s.probability <= current - SMALLEST),
         key=lambda s: s.probability,
     )
     helpful = {s.levers[0].name for s in alone}

@@ -8,19 +8,14 @@ from collections.abc import Callable
 import gradio as gr
 
 from src.fields import FIELDS_BY_NAME
+from src.levers import LEVERS
 from src.ui import views
 from src.ui.batch import ERROR_COLUMNS
 from src.ui.form import field_input
 
-#: The what-if tab's levers: what HR can act on.
-SCENARIO_FIELDS = (
-    "heures_supplementaires",
-    "augmentation_salaire_precedente",
-    "revenu_mensuel",
-    "satisfaction_employee_environnement",
-    "satisfaction_employee_equilibre_pro_perso",
-    "frequence_deplacement",
-)
+#: The what-if tab's inputs: what HR can act on, the fields of `src.levers.LEVERS`, so that
+#: every lever the model suggests can be tried there.
+SCENARIO_FIELDS = tuple(dict.fromkeys(lever.field for lever in LEVERS))
 ALL = "Tous"
 
 

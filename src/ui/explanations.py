@@ -66,14 +66,15 @@ def _explained(
         raise ValueError("this answer carries no explanation baseline")
     contributions = [factor.contribution for factor in prediction.explanation]
     points = probability_points(prediction.explanation_baseline, contributions)
-    factors = [
-        ShownFactor(
-            label=_label(FEATURES_BY_NAME[factor.feature]),
-            value=_value(FEATURES_BY_NAME[factor.feature], record, features),
-            points=100 * share,
-        )
-        for factor, share in zip(prediction.explanation, points, strict=True)
-    ]
+    # The model's features of one field (the years, their log and "one year or less") are
+    # one factor for a person: their points added up, so that the sentences never say a
+    # field both raises and lowers the risk. The sum is still exact.
+    merged: dict[tuple[str, str], float] = {}
+    for factor, share in zip(prediction.explanation, points, strict=True):
+        feature = FEATURES_BY_NAME[factor.feature]
+        key = (_label(feature), _value(feature, record, features))
+        merged[key] = merged.get(key, 0.0) + 100 * share
+    factors = [ShownFactor(label, value, total) for (label, value), total in merged.items()]
     factors.sort(key=lambda factor: -abs(factor.points))
     return Explained(factors, float(expit(prediction.explanation_baseline)))
 
@@ -107,9 +108,8 @@ def _label(feature: Feature) -> str:
 
 
 def _value(feature: Feature, record: Mapping[str, object], features: Mapping[str, object]) -> str:
-    if feature.source is None:
-        value = float(features[feature.name])  # type: ignore[arg-type]
-        return ("Oui" if value else "Non") if feature.flag else number_text(round(value, 1))
+    if feature.source is None:  # made from several fields: its own value
+        return number_text(round(float(features[feature.name]), 1))  # type: ignore[arg-type]
     spec = FIELDS_BY_NAME[feature.source]
     value = record[feature.source]
     if spec.kind is Kind.BOOLEAN:

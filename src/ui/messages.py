@@ -38,9 +38,14 @@ _BOUNDS = {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}
 
 def number_text(value: float) -> str:
     """A number as French writes it: a decimal comma, thousands apart, no useless zeros."""
+    if abs(value) >= 1e15:  # a typing accident: not three hundred digits in a message
+        return f"{value:.3g}".replace(".", ",")
     if float(value).is_integer():
         return f"{int(value):,}".replace(",", " ")
-    return f"{value:.15g}".replace(".", ",")  # every digit typed, none of float's noise
+    whole, _, decimals = f"{value:.15g}".partition(".")  # every digit, none of float's noise
+    if "e" in whole or "e" in decimals:  # too large or too small to write out
+        return f"{value:.3g}".replace(".", ",")
+    return f"{int(whole):,}".replace(",", " ") + ("," + decimals if decimals else "")
 
 
 def allowed_text(spec: FieldSpec) -> str:

@@ -37,6 +37,9 @@ UP, DOWN = "augmente le risque", "diminue le risque"
 
 
 def percent(value: float) -> str:
+    """« 55 % »; « moins de 1 % » rather than a « 0 % » that reads as no risk at all."""
+    if 0 < value < 0.005:
+        return "moins de 1 %"
     return f"{value:.0%}".replace("%", " %")
 
 
@@ -115,7 +118,9 @@ def record_frame(record: dict[str, Any]) -> pd.DataFrame:
         if spec.kind is Kind.BOOLEAN:
             value = "Oui" if value else "Non"
         elif spec.kind is Kind.PERCENT:
-            value = f"{value:g} %"
+            value = f"{number_text(value)} %"
+        elif spec.kind is not Kind.CATEGORY:
+            value = number_text(value)
         rows.append({"champ": spec.label, "valeur": str(value)})
     return pd.DataFrame(rows, columns=["champ", "valeur"])
 

@@ -1,6 +1,7 @@
 """Token checks on the protected routes; the status routes stay public."""
 
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,10 @@ def test_without_api_tokens_a_random_token_is_shown_once_and_accepted(
 ) -> None:
     settings = make_settings(tmp_path)
     with caplog.at_level("WARNING"), TestClient(create_app(settings)) as client:
+        deadline = time.monotonic() + 5  # shown just after start-up, as the console's last line
+        while not any("API_TOKENS" in r.getMessage() for r in caplog.records):
+            assert time.monotonic() < deadline, "the generated token was never shown"
+            time.sleep(0.05)
         (message,) = [r.getMessage() for r in caplog.records if "API_TOKENS" in r.getMessage()]
         token = message.split("Bearer ")[1].strip()
         assert len(token) >= 32

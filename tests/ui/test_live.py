@@ -455,7 +455,9 @@ def test_the_raw_extracts_are_scored_for_every_employee_linked_by_id(
     status, table, errors, download = hr.predict(files, api_name="/score_extracts")
     assert status.startswith("**1470 salariés prédits")
     assert len(table["data"]) == 1470
-    probabilities = [int(row[3].removesuffix(" %")) for row in table["data"]]
+    probabilities = [
+        0 if row[3] == "moins de 1 %" else int(row[3].removesuffix(" %")) for row in table["data"]
+    ]
     assert probabilities == sorted(probabilities, reverse=True)
     request = _request(live, table["data"][0][-1])
     assert request.route == "/ui/extracts"
