@@ -21,8 +21,8 @@ from src.fields import FIELDS_BY_NAME
 from src.prediction import Predictor
 
 Record = Mapping[str, Any]
-#: The fields of a record no lever may ever touch.
-PROTECTED = frozenset({"age", "genre", "statut_marital"})
+#: The fields of a record no lever may ever touch: who the person is.
+PROTECTED = frozenset({"age", "genre", "statut_marital", "niveau_education", "domaine_etude"})
 
 _TRAVEL_DOWN = {"Frequent": "Occasionnel", "Occasionnel": "Aucun"}
 #: A lever must lower the risk by half a point at least to be suggested: below, it does
@@ -119,7 +119,7 @@ def advise(predictor: Predictor, record: Record) -> Advice:
     levers = applicable(record)
     subsets = [subset for size in range(len(levers) + 1) for subset in combinations(levers, size)]
     records = [with_levers(record, subset) for subset in subsets]
-    scored = [s.probability for s in predictor.predict(records)] if records else []
+    scored = [s.probability for s in predictor.predict(records)]  # the empty set: as they are
     scenarios = [
         Scenario(subset, changed, probability)
         for subset, changed, probability in zip(subsets, records, scored, strict=True)

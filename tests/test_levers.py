@@ -37,6 +37,7 @@ def test_a_lever_changes_one_thing_hr_can_act_on_and_never_who_the_person_is(
 ) -> None:
     assert {lever.field for lever in LEVERS} <= ACTIONABLE
     assert not PROTECTED & {lever.field for lever in LEVERS}
+    assert {"age", "genre", "statut_marital"} <= PROTECTED
     for record in records[:300]:
         for lever in applicable(record):
             changed = with_levers(record, [lever])

@@ -1,5 +1,6 @@
-"""What a prediction event answers, the same in both spaces: the summary, the factors' chart
-and the raw JSON; and a what-if scored before and after in one call."""
+"""What a prediction event answers, the same in both spaces: the summary with its reasons, the
+factors' chart, the raw JSON and, for an employee at risk, the levers; and a what-if scored
+before and after in one call."""
 
 from collections.abc import Mapping
 from typing import Any
