@@ -121,7 +121,7 @@ class ServiceMetrics:
             "Time to score one group, or to write one group's traces",
             ["queue"],
             buckets=LATENCY_BUCKETS,
-            registry=r,
+            registry=self.outcomes,  # its count is the number of groups, as group_size's
         )
         self.write_errors = Counter(
             "attrition_trace_write_errors",

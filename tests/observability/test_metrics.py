@@ -25,6 +25,7 @@ RESULTS = {
     "attrition_prediction_probability",
     "attrition_batch_size",
     "attrition_group_size",
+    "attrition_group_duration_seconds",
 }
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -194,6 +195,38 @@ def test_an_anonymous_file_files_no_prediction_under_a_stored_employee(
         (ui_user_key_hash(HR_USER[0]), 2),
         (None, None),
     ]
+
+
+def _public_counts(live: LiveServer) -> dict[tuple[str, frozenset], float]:
+    """What anyone reads that counts calls' content: the public scrape's counters (not HTTP
+    traffic, the same for any click, nor the process) and /health's window."""
+    text = httpx.get(f"{live.base_url}/metrics").text
+    counts = {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name.startswith("attrition_")
+        and not sample.name.startswith("attrition_http_")
+        and sample.name.endswith(("_total", "_count", "_sum"))
+    }
+    counts[("health_latency_count", frozenset())] = httpx.get(f"{live.base_url}/health").json()[
+        "latency"
+    ]["count"]
+    return counts
+
+
+def test_a_ui_answer_at_risk_looks_like_any_other_from_outside(
+    client: Client, live: LiveServer
+) -> None:
+    """An answer at risk brings its levers (a second scoring): no public figure may move
+    differently for it than for an answer without risk."""
+    moves = []
+    for form in (_form(), _form(heures_supplementaires=False, age=50)):
+        before = _public_counts(live)
+        client.predict(*form, api_name="/predict")
+        after = _public_counts(live)
+        moves.append({key: after[key] - before.get(key, 0.0) for key in after})
+    assert moves[0] == moves[1]
 
 
 def test_an_employee_at_risk_gets_the_levers_that_lower_it_traced(
