@@ -18,8 +18,9 @@ from src.schemas import Prediction
 from src.ui.explanations import Explained, sentences
 from src.ui.messages import number_text
 
-#: The model's decision as HR reads it; the API keeps its codes ("Part", "Reste").
-DECISIONS = {"Part": "Risque de départ", "Reste": "Pas de risque identifié"}
+#: The model's decision as HR reads it; the API keeps its codes ("Part", "Reste"). Not « pas
+#: de risque » for the stayers: below the threshold, the risk level can still be « moyen ».
+DECISIONS = {"Part": "Risque de départ", "Reste": "Sous le seuil d'alerte"}
 _CODES = {words: code for code, words in DECISIONS.items()}
 
 
@@ -58,7 +59,7 @@ def prediction_summary(prediction: Prediction, explained: Explained) -> str:
         f"### {decision_text(prediction.prediction)}\n"
         f"- Probabilité de départ : **{percent(prediction.probability)}**\n"
         f"- Niveau de risque : **{prediction.risk_level}**\n"
-        f"- Seuil de décision : {percent(prediction.threshold)} "
+        f"- Seuil d'alerte : {percent(prediction.threshold)} "
         f"(à partir de ce seuil : risque de départ)\n"
         f"- Modèle : version {prediction.model_version}, "
         f"identifiant de la prédiction `{prediction.prediction_id}`\n\n"
@@ -296,7 +297,7 @@ def model_overview(
         f"{number_text(data['n_leavers'])} départs ("
         + _DATA_SOURCES.get(data.get("source"), "extraits RH")
         + ")",
-        f"- Seuil de décision : {percent(metadata['threshold'])}",
+        f"- Seuil d'alerte : {percent(metadata['threshold'])}",
         "- Niveaux de risque : "
         + ", ".join(
             f"{level} de {percent(low)} à {percent(high)}"

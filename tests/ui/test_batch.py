@@ -172,7 +172,7 @@ def test_the_scored_csv_is_the_file_plus_the_answers_for_french_excel(
     scored = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")
     assert scored["age"].tolist() == [41, 30]
     assert scored["probabilité (%)"].tolist() == [25.3, 90.0]
-    assert scored["décision"].tolist() == ["Pas de risque identifié", "Risque de départ"]
+    assert scored["décision"].tolist() == ["Sous le seuil d'alerte", "Risque de départ"]
     assert scored["principaux facteurs"].str.startswith("Heures supplémentaires — Oui").all()
     assert scored["prediction_id"].tolist() == ["a", "b"]
     assert not stale.exists()
