@@ -236,16 +236,11 @@ class UiGate:
         await self.app(scope, _replaying(body, receive), audited)
 
     async def _sign_in_page(self, scope: Scope, receive: Receive, send: Send) -> None:
-        answer: list[Message] = []
-
-        async def hold(message: Message) -> None:
-            answer.append(message)
-
-        await self.app(scope, receive, hold)
-        if not answer:
+        held = await _held(self.app, scope, receive)
+        if held is None:
             return
-        start = answer[0]
-        body = without_api_description(b"".join(m.get("body", b"") for m in answer[1:]))
+        start, body = held
+        body = without_api_description(body)
         headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         await send({**start, "headers": headers})
@@ -270,15 +265,10 @@ class UiGate:
     async def _kept_upload(self, scope: Scope, receive: Receive, send: Send, space: _Space) -> None:
         # Held back until Gradio has finished (its background copy included): a refused
         # upload's files are deleted before anyone learns their path.
-        answer: list[Message] = []
-
-        async def hold(message: Message) -> None:
-            answer.append(message)
-
-        await space.uploads(scope, receive, hold)
-        if not answer:
+        held = await _held(space.uploads, scope, receive)
+        if held is None:
             return
-        start, body = answer[0], b"".join(m.get("body", b"") for m in answer[1:])
+        start, body = held
         if start["status"] == 200:
             paths = [str(path) for path in orjson.loads(body)]
             if len(paths) > FILES_PER_UPLOAD:
@@ -291,6 +281,20 @@ class UiGate:
                 return
         await send(start)
         await send({"type": "http.response.body", "body": body})
+
+
+async def _held(app: ASGIApp, scope: Scope, receive: Receive) -> tuple[Message, bytes] | None:
+    """`app`'s whole answer, kept rather than sent: its start message and its body; None if
+    it answered nothing (the client left)."""
+    answer: list[Message] = []
+
+    async def hold(message: Message) -> None:
+        answer.append(message)
+
+    await app(scope, receive, hold)
+    if not answer:
+        return None
+    return answer[0], b"".join(message.get("body", b"") for message in answer[1:])
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:
