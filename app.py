@@ -242,8 +242,15 @@ def _ui_limits(settings: Settings) -> UiLimits:
     )
 
 
-#: Gradio's French has « télécharger » (download) for the upload zone's « click to upload ».
-UPLOAD_WORDS = gr.I18n(fr={"upload_text.click_to_upload": "Cliquez pour choisir un fichier"})
+#: Gradio's French where it is wrong or missing: « télécharger » (download) for the upload
+#: zone's « click to upload », English for the tables' filter menu.
+GRADIO_FRENCH = gr.I18n(
+    fr={
+        "upload_text.click_to_upload": "Cliquez pour choisir un fichier",
+        "dataframe.filter": "Filtrer",
+        "dataframe.clear_filter": "Effacer les filtres",
+    }
+)
 
 
 def _mount_ui(
@@ -271,7 +278,7 @@ def _mount_ui(
         "max_file_size": settings.ui_max_upload_bytes,
         "mcp_server": False,
         "show_error": False,  # a user sees the French message of a gr.Error, never a trace
-        "i18n": UPLOAD_WORDS,
+        "i18n": GRADIO_FRENCH,
     }
     users = UiUsers(settings.ui_users.get_secret_value()) if settings.ui_users else None
     audiences = [("/rh", True, {"auth": users.check})] if users else []

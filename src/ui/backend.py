@@ -27,6 +27,7 @@ from database.repository import (
     PredictionFilter,
     get_employee,
     get_prediction_trace,
+    latest_reported_outcomes,
     list_employees,
     list_predictions,
 )
@@ -56,6 +57,7 @@ from src.ui.french import excel_csv, french_values
 from src.ui.messages import sentence
 from src.ui.refusal import AuditedRefusal, Refusal
 from src.ui.views import HISTORY_PAGE_ROWS, history_frame
+from src.ui.workforce import Workforce, export_frame, score_workforce
 
 #: The most rows one history export holds (the newest of the filters).
 HISTORY_EXPORT_ROWS = 10_000
@@ -252,6 +254,24 @@ class UiBackend:
         rows = await self._audited("/rh/history/export", user, read)
         content = excel_csv(history_frame(rows, self.timezone))
         return write_download(self.downloads_dir, f"historique-{new_id()}.csv", content)
+
+    async def workforce(self, user: str | None, route: str = "/rh/workforce") -> Workforce:
+        """The employees still present, scored by the model that answers now; an audited read
+        (`src/ui/workforce.py` says why nothing is traced)."""
+        serving = self.service.serving  # one model for the whole view, even mid-switch
+
+        def read() -> Workforce:
+            with self._read() as session:
+                stored, reported = list_employees(session), latest_reported_outcomes(session)
+            return score_workforce(serving.predictor, serving.version, stored, reported)
+
+        return await self._audited(route, user, read)
+
+    async def workforce_export(self, user: str | None) -> Path:
+        """The workforce view's every employee as a CSV for French Excel; an audited read."""
+        workforce = await self.workforce(user, "/rh/workforce/export")
+        content = excel_csv(export_frame(workforce))
+        return write_download(self.downloads_dir, f"effectifs-{new_id()}.csv", content)
 
     async def trace(self, prediction_id: str, user: str | None) -> dict[str, Any]:
         """The trace as `GET /predictions/{id}` shows it, JSON-ready; an audited read."""

@@ -171,11 +171,11 @@ def results_frame(
     return frame.sort_values("_order", ascending=False, kind="stable").drop(columns="_order")
 
 
-def top_factors(explained: Explained, count: int = 3) -> str:
-    """« Heures supplémentaires — Oui (+21,9 points) ; … »"""
-    return " ; ".join(
-        f"{factor.name} ({points(factor.points)})" for factor in explained.factors[:count]
-    )
+def top_factors(explained: Explained, count: int = 3, raising: bool = False) -> str:
+    """« Heures supplémentaires — Oui (+21,9 points) ; … »: the largest effects, or with
+    `raising` the largest of those that raise the risk (why an employee is at risk)."""
+    factors = [f for f in explained.factors if f.points > 0] if raising else explained.factors
+    return " ; ".join(f"{factor.name} ({points(factor.points)})" for factor in factors[:count])
 
 
 #: Downloads (scored files, reports) are kept this long, then removed by the next one.

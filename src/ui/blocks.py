@@ -5,7 +5,8 @@ score an uploaded CSV, this browser session's own predictions, the model card. N
 reads a stored employee, the history or a trace, so no event of it can return them.
 
 The HR space (`/rh/`, mounted only when `UI_USERS` is set, behind Gradio's sign-in): the same,
-plus the stored employees, what-ifs on them, the full history and traces, and the model's
+plus the workforce view (every present employee scored, the risk by group, who is at risk
+and why), the stored employees, what-ifs on them, the full history and traces, and the model's
 surveillance (drift, live quality, a report to download); every such read is recorded in
 `requests` with the signed-in user.
 
@@ -64,6 +65,9 @@ def build_ui(backend: UiBackend, profiles: dict[str, dict[str, Any]], hr: bool) 
             + ("" if hr else " Les données des salariés sont réservées à l'espace RH (`/rh/`).")
         )
         with gr.Tabs() as tabs:
+            if hr:  # what an HR manager opens first
+                with gr.Tab("Effectifs", id="workforce"):
+                    workforce = components.workforce_tab()
             with gr.Tab("Prédire", id="predict"):
                 form = employee_form(next(iter(profiles.values())))
                 predict_button = gr.Button("Prédire", variant="primary")
@@ -101,6 +105,7 @@ def build_ui(backend: UiBackend, profiles: dict[str, dict[str, Any]], hr: bool) 
         _wire_batch(backend, batch, batches)
         if hr:
             hr_events.wire_employee(backend, employee_parts, employee_outputs, form, tabs)
+            hr_events.wire_workforce(ui, backend, workforce, employee_parts[0], tabs)
             hr_events.wire_employee_simulation(backend, simulation)
             hr_events.wire_history(backend, history)
             hr_events.wire_surveillance(backend, surveillance)

@@ -110,6 +110,43 @@ def batch_tab() -> tuple:
     return upload, button, extracts, extracts_button, status, table, errors, download
 
 
+#: The group tables side by side: the group's name wide enough for « Ressources Humaines »,
+#: the numbers' headers on two lines at most.
+HALF_WIDTH_GROUPS = ["31%", "16%", "15%", "16%", "22%"]
+
+
+def workforce_tab() -> tuple:
+    """The summary, the risk by group, the employees at risk and a search in them, the
+    refresh and the export."""
+    summary = gr.Markdown()
+    with gr.Row():
+        half = {"interactive": False, "wrap": True, "column_widths": HALF_WIDTH_GROUPS}
+        by_department = gr.Dataframe(label="Par département", **half)
+        by_age = gr.Dataframe(label="Par tranche d'âge", **half)
+    by_job = gr.Dataframe(label="Par poste", interactive=False, wrap=True)
+    # Gradio's own search box of a table says "Filter..." in every language: a box of ours.
+    search = gr.Textbox(
+        label="Chercher dans la liste",
+        placeholder="un département, un poste, un facteur : Commercial, Heures supplémentaires…",
+        max_lines=1,
+    )
+    at_risk = gr.Dataframe(
+        label="Salariés à risque de départ, les plus exposés d'abord (le menu ⋮ d'un en-tête "
+        "trie ; un clic sur une ligne ouvre le salarié)",
+        interactive=False,
+        max_height=560,
+        wrap=True,
+        elem_id="workforce-at-risk",
+        column_widths=["9%", "13%", "15%", "6%", "9%", "48%"],
+    )
+    with gr.Row():
+        refresh = gr.Button("Actualiser")
+        export = gr.Button("Exporter tous les salariés (CSV pour Excel)")
+    download = gr.DownloadButton("Télécharger l'export", visible=False)
+    tables = (by_department, by_job, by_age, at_risk)
+    return summary, tables, search, (refresh, export), download
+
+
 def history_tab(zone: str) -> tuple:
     """The filters (dates typed in `zone`), the page asked for, the table, its export, and a
     trace opened by a click or by its id."""

@@ -15,7 +15,7 @@ from scipy.special import expit
 
 from src.features import FEATURES_BY_NAME, Feature, build_features, columns_from_records
 from src.fields import FIELDS_BY_NAME, Kind
-from src.prediction import probability_points
+from src.prediction import Scoring, probability_points
 from src.schemas import Prediction
 from src.ui.messages import number_text
 
@@ -52,31 +52,55 @@ def explain_many(
 ) -> list[Explained]:
     """`explain` for each answer of a batch, the features computed once for all (a file of
     10,000 employees is explained in about a second, not ten)."""
+    answers = []
+    for prediction in predictions:
+        if prediction.explanation_baseline is None:  # an answer from before the baseline
+            raise ValueError("this answer carries no explanation baseline")
+        pairs = [(factor.feature, factor.contribution) for factor in prediction.explanation]
+        answers.append((prediction.explanation_baseline, pairs))
+    return _explained_all(answers, records)
+
+
+def explain_scorings(
+    scorings: Sequence[Scoring], records: Sequence[Mapping[str, object]]
+) -> list[Explained]:
+    """`explain_many` for the predictor's own scores (the workforce view scores in memory)."""
+    return _explained_all([(s.baseline_logit, s.contributions) for s in scorings], records)
+
+
+Contributions = Sequence[tuple[str, float]]
+
+
+def _explained_all(
+    answers: Sequence[tuple[float, Contributions]], records: Sequence[Mapping[str, object]]
+) -> list[Explained]:
     features = build_features(columns_from_records(records)) if records else {}
     return [
-        _explained(prediction, record, {name: column[row] for name, column in features.items()})
-        for row, (prediction, record) in enumerate(zip(predictions, records, strict=True))
+        _explained(
+            baseline, pairs, record, {name: column[row] for name, column in features.items()}
+        )
+        for row, ((baseline, pairs), record) in enumerate(zip(answers, records, strict=True))
     ]
 
 
 def _explained(
-    prediction: Prediction, record: Mapping[str, object], features: Mapping[str, object]
+    baseline: float,
+    contributions: Contributions,
+    record: Mapping[str, object],
+    features: Mapping[str, object],
 ) -> Explained:
-    if prediction.explanation_baseline is None:  # an answer from before the baseline existed
-        raise ValueError("this answer carries no explanation baseline")
-    contributions = [factor.contribution for factor in prediction.explanation]
-    points = probability_points(prediction.explanation_baseline, contributions)
+    points = probability_points(baseline, [contribution for _, contribution in contributions])
     # The model's features of one field (the years, their log and "one year or less") are
     # one factor for a person: their points added up, so that the sentences never say a
     # field both raises and lowers the risk. The sum is still exact.
     merged: dict[tuple[str, str], float] = {}
-    for factor, share in zip(prediction.explanation, points, strict=True):
-        feature = FEATURES_BY_NAME[factor.feature]
+    for (name, _), share in zip(contributions, points, strict=True):
+        feature = FEATURES_BY_NAME[name]
         key = (_label(feature), _value(feature, record, features))
         merged[key] = merged.get(key, 0.0) + 100 * share
     factors = [ShownFactor(label, value, total) for (label, value), total in merged.items()]
     factors.sort(key=lambda factor: -abs(factor.points))
-    return Explained(factors, float(expit(prediction.explanation_baseline)))
+    return Explained(factors, float(expit(baseline)))
 
 
 def sentences(explained: Explained) -> list[str]:

@@ -1,4 +1,5 @@
-"""The HR space's own events: the stored employees, what-ifs on them, the history and traces.
+"""The HR space's own events: the workforce view, the stored employees, what-ifs on them, the
+history and traces.
 
 Wired by `src/ui/blocks.py` in the HR space only (behind Gradio's sign-in); every read goes
 through `UiBackend`'s audited reads, under the signed-in user's name.
@@ -14,7 +15,7 @@ import pandas as pd
 from database.repository import PredictionFilter
 from src.fields import FIELDS_BY_NAME
 from src.tracing import Source
-from src.ui import views
+from src.ui import views, workforce
 from src.ui.answers import answered, compared
 from src.ui.backend import Caller, UiBackend, employee_id
 from src.ui.components import ALL, SCENARIO_FIELDS, cleared
@@ -51,6 +52,45 @@ def wire_employee(
         return [*form_values(stored), gr.Tabs(selected="predict")]
 
     open_button.click(open_in_form, employee, [*form, tabs], api_visibility="private")
+
+
+def wire_workforce(
+    ui: gr.Blocks, backend: UiBackend, parts: tuple, employee: gr.Dropdown, tabs: gr.Tabs
+) -> None:
+    """Read when the page opens and on demand; a click on an employee at risk opens them in
+    the Employé tab."""
+    summary, tables, search, (refresh, export), download = parts
+    by_department, by_job, by_age, at_risk = tables
+    listed = gr.State()  # the whole list of the last read, for the search
+
+    async def show(request: gr.Request, wanted: str) -> tuple[object, ...]:
+        shown = await backend.workforce(request.username)
+        department, job, age = (
+            workforce.group_frame(shown, grouping) for grouping in workforce.GROUPINGS
+        )
+        whole = workforce.at_risk_frame(shown)
+        summary_text = workforce.workforce_summary(shown)
+        return summary_text, department, job, age, workforce.searched(whole, wanted), whole
+
+    outputs = [summary, by_department, by_job, by_age, at_risk, listed]
+    refresh.click(show, search, outputs, api_name="workforce")
+    ui.load(show, search, outputs, api_visibility="private")
+
+    def look_for(whole: pd.DataFrame | None, wanted: str) -> pd.DataFrame:
+        return workforce.searched(whole, wanted) if whole is not None else gr.update()
+
+    search.change(look_for, [listed, search], at_risk, api_visibility="private")
+
+    async def export_all(request: gr.Request) -> gr.DownloadButton:
+        path = await backend.workforce_export(request.username)
+        return gr.DownloadButton(value=str(path), visible=True)
+
+    export.click(export_all, None, download, api_name="workforce_export")
+
+    def open_employee(shown: pd.DataFrame, selected: gr.SelectData) -> tuple[int, gr.Tabs]:
+        return int(shown.iloc[selected.index[0]]["n° salarié"]), gr.Tabs(selected="employee")
+
+    at_risk.select(open_employee, at_risk, [employee, tabs], api_visibility="private")
 
 
 def wire_employee_simulation(backend: UiBackend, simulation: tuple) -> None:

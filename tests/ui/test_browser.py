@@ -88,15 +88,19 @@ def _open_ui(browser: Browser, live: LiveServer) -> Page:
 
 
 def _open_hr_space(browser: Browser, live: LiveServer) -> Page:
-    """Signs in on Gradio's page, as an HR user would."""
     page = _watched(browser.new_page(viewport={"width": 1280, "height": 1000}))
+    _sign_in(page, live)
+    return page
+
+
+def _sign_in(page: Page, live: LiveServer) -> None:
+    """Signs in on Gradio's page, as an HR user would (its button is the form's last)."""
     page.goto(f"{live.base_url}/rh/")
     name, password = HR_USER
     page.get_by_test_id("textbox").fill(name)
     page.get_by_test_id("password").fill(password)
-    page.get_by_role("button", name="Login").click()
+    page.locator("form button, button").filter(visible=True).last.click()
     expect(page.get_by_role("tab", name="Employé")).to_be_visible(timeout=30_000)
-    return page
 
 
 def _predict_from_the_form(page: Page) -> None:
@@ -182,7 +186,9 @@ def test_a_stored_employee_opens_in_the_form_for_trying_changes(
     _save(page, tmp_path, "ui_employee.png")
     page.get_by_role("button", name="Ouvrir dans le formulaire").click()
     expect(page.get_by_role("tab", name="Prédire")).to_have_attribute("aria-selected", "true")
-    expect(page.get_by_label("Âge").first).to_have_value(str(age), timeout=30_000)
+    expect(page.get_by_role("textbox", name=re.compile(r"^Âge"))).to_have_value(
+        str(age), timeout=30_000
+    )
     page.close()
 
 
@@ -202,10 +208,44 @@ def test_a_scenario_compared_in_the_browser_shows_both_sides(
     page.close()
 
 
+def test_the_workforce_view_opens_first_sorts_and_opens_an_employee(
+    browser: Browser, live: LiveServer, tmp_path: Path
+) -> None:
+    """The page an HR manager opens first: the workforce scored, within the page's width;
+    the list of employees at risk sorted from a header's menu (French, in a French browser)
+    and searched; a click on one of them opens their record in the Employé tab."""
+    page = _watched(browser.new_page(viewport={"width": 1280, "height": 1000}, locale="fr-FR"))
+    _sign_in(page, live)
+    expect(page.get_by_role("tab", name="Effectifs")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_text("salariés à risque de départ sur")).to_be_visible(timeout=30_000)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    _save(page, tmp_path, "ui_workforce.png")
+    listed = page.locator("#workforce-at-risk")
+    header = listed.locator("th[title='âge']")
+    header.hover()
+    header.locator("button").click()  # the header's ⋮ menu
+    page.get_by_role("menuitem", name="Trier par ordre croissant").click()
+    rows = [row.inner_text().split("\n") for row in listed.get_by_role("row").all()[1:]]
+    ages = [int(cells[3]) for cells in rows if len(cells) > 3]  # the rows drawn on screen
+    assert len(ages) > 5 and ages == sorted(ages) and ages[0] < max(ages)
+    page.get_by_label("Chercher dans la liste").fill("ressources humaines")
+    expect(listed.get_by_role("row")).to_have_count(2, timeout=30_000)  # the header and one
+    rows = [row.inner_text().split("\n") for row in listed.get_by_role("row").all()[1:]]
+    id_employee = rows[0][0]
+    listed.get_by_role("row").nth(1).get_by_text(id_employee, exact=True).click()
+    expect(page.get_by_role("tab", name="Employé")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_text("Toujours dans l'entreprise")).to_be_visible(timeout=30_000)
+    expect(page.get_by_label("Salarié (tapez un numéro, un poste, un département…)")).to_have_value(
+        re.compile(rf"^(n° )?{id_employee}\b")
+    )
+    page.close()
+
+
 def test_a_click_in_the_history_opens_that_predictions_trace(
     browser: Browser, live: LiveServer, tmp_path: Path
 ) -> None:
     page = _open_hr_space(browser, live)
+    page.get_by_role("tab", name="Prédire").click()
     _predict_from_the_form(page)
     page.get_by_role("tab", name="Historique").click()
     page.get_by_role("button", name="Rechercher").click()

@@ -19,13 +19,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from database import training_runs
-from database.models import ApiResponse, EmployeeInput, PredictionResult, Request
+from database.models import ApiResponse, Employee, EmployeeInput, PredictionResult, Request
 from src.fields import Extract
 from src.tracing import ui_user_key_hash
 from src.ui.components import SCENARIO_FIELDS
 from src.ui.form import FIELD_NAMES
 from tests.conftest import DATA_DIR, EMPLOYEE_1
-from tests.live_server import LiveServer
+from tests.live_server import LIVE_TOKEN, LiveServer
 from tests.ui.conftest import HR_USER, join_event, write_csv
 
 #: Each audience's API: every event that has a name. Anything else is the page's plumbing.
@@ -38,10 +38,15 @@ HR_ENDPOINTS = PUBLIC_ENDPOINTS | {
     "/trace",
     "/surveillance",
     "/model_lifecycle",
+    "/workforce",
+    "/workforce_export",
 }
 #: The page's own plumbing: reachable by the browser, not an API.
 PUBLIC_PLUMBING = {"fill_levers", "remember", "remember_batch", "on_load"}
-HR_PLUMBING = {"open_in_form", "fill_levers", "pick_trace", "open_trace", "compare", "on_load"}
+HR_PLUMBING = {
+    *("open_in_form", "fill_levers", "pick_trace", "open_trace", "compare", "on_load"),
+    *("show", "open_employee"),
+}
 PROFILES = json.loads((DATA_DIR / "demo_profiles.json").read_text("utf-8"))["profiles"]
 
 
@@ -318,6 +323,53 @@ def test_a_stored_employee_is_shown_and_predicted_in_one_click(
     stored = _request(live, raw["prediction_id"])
     assert (stored.source, stored.route) == ("ui", "/ui/employee")
     assert stored.client_key_hash == ui_user_key_hash(HR_USER[0])  # attributed to the user
+
+
+def test_the_workforce_view_scores_every_present_employee_and_follows_hr_s_reports(
+    hr: Client, live: LiveServer
+) -> None:
+    """The page an HR manager opens first: every employee still present scored by the model
+    that answers, the groups adding up, who is at risk and why; an employee HR reports as
+    gone (`POST /outcomes`) leaves it at the next read; each read audited."""
+    with Session(live.engine) as session:
+        present = session.scalar(
+            select(func.count()).select_from(Employee).where(~Employee.a_quitte_l_entreprise)
+        )
+    version = httpx.get(f"{live.base_url}/health").json()["model"]["version"]
+    summary, departments, jobs, ages, at_risk = hr.predict("", api_name="/workforce")
+    assert f"sur {present:,}".replace(",", " ") in summary and f"`{version}`" in summary
+    for table in (departments, jobs, ages):
+        assert sum(row[1] for row in table["data"]) == present
+        assert sum(row[2] for row in table["data"]) == len(at_risk["data"])
+    assert at_risk["headers"][0] == "n° salarié" and at_risk["data"]
+    first = at_risk["data"][0]
+    assert first[4] == max(row[4] for row in at_risk["data"]) and "(+" in first[5]
+
+    reported = httpx.post(
+        f"{live.base_url}/outcomes",
+        json={"id_employee": first[0], "left": True, "date": "2026-11-30"},
+        headers={"Authorization": f"Bearer {LIVE_TOKEN}"},
+    )
+    assert reported.status_code == 201, reported.text
+    summary, *_, at_risk = hr.predict("", api_name="/workforce")
+    assert f"sur {present - 1:,}".replace(",", " ") in summary
+    assert first[0] not in [row[0] for row in at_risk["data"]]
+
+    *_, found = hr.predict("commercial heures", api_name="/workforce")
+    assert found["data"] and len(found["data"]) < len(at_risk["data"])
+    assert all(
+        row[1] == "Commercial" and "Heures supplémentaires" in row[5] for row in found["data"]
+    )
+
+    download = hr.predict(api_name="/workforce_export")
+    exported = Path(download["value"]["path"])
+    assert exported.read_bytes().startswith(b"\xef\xbb\xbf")  # French Excel reads it as UTF-8
+    frame = pd.read_csv(exported, sep=";", encoding="utf-8-sig", decimal=",")
+    assert len(frame) == present - 1 and set(frame["modèle"]) == {version}
+    riskiest = max(row[4] for row in at_risk["data"])
+    assert frame["probabilité (%)"].max() == pytest.approx(riskiest, abs=0.51)
+    assert [r.status_code for r in _audited_reads(live, "/rh/workforce")] == [200, 200, 200]
+    assert [r.status_code for r in _audited_reads(live, "/rh/workforce/export")] == [200]
 
 
 @pytest.mark.parametrize("chosen", [99999, "abc", 2**63])
