@@ -3,12 +3,14 @@
 import json
 import pickle
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
 
 from src.artifacts import LoadedModel, load_local
 from src.config import PROJECT_ROOT, Settings
@@ -18,6 +20,15 @@ from src.preprocessing import load_extracts
 
 DATA_DIR = PROJECT_ROOT / "data"
 MODELS_DIR = PROJECT_ROOT / "models"
+
+
+def ui_started(client: TestClient) -> TestClient:
+    """`client` once its app's UI serves too: the spaces are built after the API starts."""
+    deadline = time.monotonic() + 60
+    while client.get("/health/ready").status_code == 503:
+        assert time.monotonic() < deadline, "the UI did not start"
+        time.sleep(0.05)
+    return client
 
 
 def make_settings(database_dir: Path, **overrides: Any) -> Settings:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import uvicorn
 from sqlalchemy import Engine
 
@@ -37,6 +38,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_ui_serves(base_url: str, deadline: float) -> None:
+    """The API serves first; the UI's spaces a few seconds later (`src/ui/mount.py`)."""
+    while httpx.get(f"{base_url}/health/ready").status_code == 503:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the UI did not start")
+        time.sleep(0.05)
+
+
 @contextmanager
 def serve(
     directory: Path, database_url: str | None = None, **overrides: object
@@ -60,6 +69,7 @@ def serve(
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the live server did not start")
         time.sleep(0.05)
+    wait_until_ui_serves(f"http://127.0.0.1:{port}", deadline)
     engine = create_database_engine(resolve_database_url(database_url))
     try:
         yield LiveServer(f"http://127.0.0.1:{port}", engine)

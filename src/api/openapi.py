@@ -20,7 +20,7 @@ from database.models import (
     Request,
 )
 from database.repository import ServedModel, trace_rows
-from src.api.routes.status import health_report, live, model_report, ready
+from src.api.routes.status import health_report, live, model_report
 from src.artifacts import LoadedModel
 from src.schemas import EmployeeRecord
 from src.service import PredictionService
@@ -91,7 +91,7 @@ def install_examples(app: FastAPI, data_dir: Path) -> None:
             _set_example(paths["/predict/batch"]["post"], batch, {"predictions": answers})
             _set_example(paths["/health"]["get"], None, health_report(app.state))
             _set_example(paths["/health/live"]["get"], None, live())
-            _set_example(paths["/health/ready"]["get"], None, ready())
+            _set_example(paths["/health/ready"]["get"], None, {"status": "ready"})
             _set_example(paths["/model"]["get"], None, model_report(service.serving))
             stored = EmployeeRecord(**employee, id_employee=1)  # the shape, not the stored one
             stored_answer = service.predict_untraced([stored])[0].model_dump(mode="json")

@@ -27,7 +27,8 @@ access = logging.getLogger("attrition.access")
 
 _WELL_FORMED = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 #: Answers too frequent or too small to be worth a line each at INFO (probes, scrapes,
-#: the UI page's assets and event streams): logged at DEBUG unless they fail.
+#: the UI page's assets and event streams, a space's page while it starts): logged at DEBUG
+#: unless they fail.
 _QUIET_ROUTES = frozenset({"/metrics", "/health", "/health/live", "/health/ready"})
 
 
@@ -104,9 +105,10 @@ class RequestObserver:
         area: str,
         model_version: str | None,
     ) -> None:
-        quiet = status < 400 and (
-            route in _QUIET_ROUTES or (area != "api" and scope["method"] == "GET")
-        )
+        ui_read = area != "api" and scope["method"] == "GET"
+        # 503 from a space's page or readiness only while the UI starts (the page reloads).
+        starting = status == 503 and (ui_read or route == "/health/ready")
+        quiet = starting or (status < 400 and (route in _QUIET_ROUTES or ui_read))
         level = logging.DEBUG if quiet else logging.INFO
         if not access.isEnabledFor(level):
             return

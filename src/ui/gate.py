@@ -23,15 +23,16 @@ of each space this gate lets through:
 - a file only if this space received or produced it, both to download (`file=`) and named
   in an event's data (403): a path from the HR space's cache, or any server path, is refused
   by the public space, though both spaces share Gradio's folder; a file is sent with
-  `Cache-Control: no-store`.
+  `Cache-Control: no-store`;
+- until a space is built and mounted (`src/ui/mount.py`: the API serves first), 503 with
+  `Retry-After`, and for its page one that reloads itself.
 """
 
 import logging
 import os
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import gradio as gr
 import orjson
 from anyio import to_thread
 from starlette.requests import Request
@@ -50,6 +51,10 @@ from src.ui.gate_checks import (
     stored_bytes,
     without_api_description,
 )
+from src.ui.mount import MountedSpace, SessionCheck, SignInAudit, UiSpaces
+
+if TYPE_CHECKING:
+    import gradio as gr
 
 logger = logging.getLogger(__name__)
 
@@ -62,11 +67,15 @@ STREAMS_PER_CLIENT = 16
 UPLOADS_PER_CLIENT = 2
 FILES_PER_UPLOAD = 3
 _TOO_MANY = "trop de requêtes depuis votre adresse ; réessayez dans un moment"
-
-#: Called after each sign-in attempt: the space's prefix, the name tried, the status answered.
-SignInAudit = Callable[[str, str, int], Awaitable[None]]
-#: Whether a request carries a signed-in session of a space (`gate_checks.session_check`).
-SessionCheck = Callable[[Scope], bool]
+_STARTING = "l'interface démarre ; réessayez dans quelques secondes"
+_FAILED = "l'interface n'a pas pu démarrer ; l'API reste disponible"
+#: A space's page while it is being built: it reloads itself (no script: the page's CSP).
+_STARTING_PAGE = (
+    '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+    '<meta http-equiv="refresh" content="2"><title>TechNova — démarrage</title></head>'
+    "<body><p>L'interface démarre ; cette page se recharge d'elle-même dans un instant.</p>"
+    "</body></html>"
+).encode()
 
 
 @dataclass(frozen=True)
@@ -85,7 +94,8 @@ class _Space:
     """One mounted space and everything the gate counts for it alone."""
 
     prefix: str
-    blocks: gr.Blocks
+    blocks: "gr.Blocks"
+    audit: SignInAudit
     events: RateLimits
     sign_ins: RateLimits
     streams: ClientSlots
@@ -99,20 +109,13 @@ class _Space:
 
 
 class UiGate:
-    """ASGI middleware in front of the Gradio spaces mounted at the prefixes of `spaces`;
-    everything else passes untouched. `sessions`: the spaces that want a sign-in."""
+    """ASGI middleware in front of the Gradio spaces at the prefixes of `ui`; everything else
+    passes untouched. A space's counters and budgets are made when it first serves."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        spaces: dict[str, gr.Blocks],
-        limits: UiLimits,
-        audit: SignInAudit,
-        sessions: dict[str, SessionCheck],
-    ) -> None:
+    def __init__(self, app: ASGIApp, ui: UiSpaces, limits: UiLimits) -> None:
         self.app = app
+        self.ui = ui
         self.limits = limits
-        self.audit = audit
         self._events = BodyLimits(
             self._checked_event,
             max_bytes=limits.max_event_bytes,
@@ -120,32 +123,42 @@ class UiGate:
             admission_wait_s=limits.body_read_timeout_s,
             read_timeout_s=limits.body_read_timeout_s,
         )
+        self._spaces: dict[str, _Space] = {}
+
+    def _opened(self, prefix: str, mounted: MountedSpace) -> _Space:
+        limits = self.limits
         upload_bytes = limits.max_upload_bytes + _MULTIPART_OVERHEAD
-        self.spaces = [
-            _Space(
-                prefix=prefix,
-                blocks=blocks,
-                events=RateLimits(None, limits.events_per_client),
-                sign_ins=RateLimits(None, SIGN_INS_PER_CLIENT),
-                streams=ClientSlots(STREAMS_PER_CLIENT),
-                uploading=ClientSlots(UPLOADS_PER_CLIENT),
-                uploads=BodyLimits(
-                    app,
-                    max_bytes=upload_bytes,
-                    budget=ByteBudget(upload_bytes * _UPLOADS_AT_ONCE),
-                    admission_wait_s=limits.body_read_timeout_s,
-                    read_timeout_s=limits.body_read_timeout_s,
-                ),
-                signed_in=sessions.get(prefix),
-            )
-            for prefix, blocks in spaces.items()
-        ]
+        space = self._spaces[prefix] = _Space(
+            prefix=prefix,
+            blocks=mounted.blocks,
+            audit=mounted.audit,
+            events=RateLimits(None, limits.events_per_client),
+            sign_ins=RateLimits(None, SIGN_INS_PER_CLIENT),
+            streams=ClientSlots(STREAMS_PER_CLIENT),
+            uploading=ClientSlots(UPLOADS_PER_CLIENT),
+            uploads=BodyLimits(
+                self.app,
+                max_bytes=upload_bytes,
+                budget=ByteBudget(upload_bytes * _UPLOADS_AT_ONCE),
+                admission_wait_s=limits.body_read_timeout_s,
+                read_timeout_s=limits.body_read_timeout_s,
+            ),
+            signed_in=mounted.signed_in,
+        )
+        return space
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        space = self._space(scope) if scope["type"] == "http" else None
-        if space is None:
+        prefix = self._prefix(scope) if scope["type"] == "http" else None
+        if prefix is None:
             await self.app(scope, receive, send)
             return
+        space = self._spaces.get(prefix)
+        if space is None:
+            mounted = self.ui.mounted.get(prefix)
+            if mounted is None:
+                await self._not_yet(scope, send, prefix)
+                return
+            space = self._opened(prefix, mounted)
         kind = route_kind(scope["method"], scope["path"][len(space.prefix) :])
         address = client_address(scope)
         if kind is None:
@@ -175,12 +188,28 @@ class UiGate:
                 scope["ui_space"], scope["ui_kind"] = space, kind
                 await self._events(scope, receive, send)
 
-    def _space(self, scope: Scope) -> _Space | None:
+    def _prefix(self, scope: Scope) -> str | None:
         path: str = scope["path"]
-        for space in self.spaces:
-            if path == space.prefix or path.startswith(space.prefix + "/"):
-                return space
+        for prefix in self.ui.prefixes:
+            if path == prefix or path.startswith(prefix + "/"):
+                return prefix
         return None
+
+    async def _not_yet(self, scope: Scope, send: Send, prefix: str) -> None:
+        """A space not serving yet (503): for a browser's page one that reloads itself."""
+        if self.ui.status == "failed":
+            await send_error(send, 503, _FAILED)
+        elif scope["method"] == "GET" and scope["path"] in (prefix, prefix + "/"):
+            headers = [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(_STARTING_PAGE)).encode()),
+                (b"retry-after", b"2"),
+                (b"cache-control", b"no-store"),
+            ]
+            await send({"type": "http.response.start", "status": 503, "headers": headers})
+            await send({"type": "http.response.body", "body": _STARTING_PAGE})
+        else:
+            await send_error(send, 503, _STARTING, {"Retry-After": "2"})
 
     async def _file(self, scope: Scope, receive: Receive, send: Send, space: _Space) -> None:
         wanted = scope["path"].split("/gradio_api/file=", 1)[1]
@@ -206,7 +235,7 @@ class UiGate:
         body = b"".join(chunks)
         space: _Space = scope["ui_space"]
         if scope["ui_kind"] is Kind.SIGN_IN:
-            await self._sign_in(scope, body, receive, send, space.prefix)
+            await self._sign_in(scope, body, receive, send, space)
             return
         # Before sign-in, Gradio refuses every event (401): telling an unknown event apart
         # (404) would count the HR space's events for a stranger.
@@ -217,7 +246,7 @@ class UiGate:
         await self.app(scope, _replaying(body, receive), send)
 
     async def _sign_in(
-        self, scope: Scope, body: bytes, receive: Receive, send: Send, prefix: str
+        self, scope: Scope, body: bytes, receive: Receive, send: Send, space: _Space
     ) -> None:
         """Gradio's sign-in, then the attempt audited under the name that was tried."""
         form = await Request(scope, _replaying(body, receive)).form()
@@ -230,7 +259,7 @@ class UiGate:
             if message["type"] == "http.response.start":
                 answered = message["status"]
             elif not message.get("more_body", False):  # recorded before the answer ends
-                await self.audit(prefix, name[:128], answered)
+                await space.audit(space.prefix, name[:128], answered)
             await send(message)
 
         await self.app(scope, _replaying(body, receive), audited)

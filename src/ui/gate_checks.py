@@ -1,7 +1,10 @@
 """The gate's decisions that need no request in flight: which routes a space serves, what an
 event's body may name, which files a space owns, how many things one client holds at once,
 whether a request is signed in.
-`src/ui/gate.py` applies them."""
+`src/ui/gate.py` applies them.
+
+Nothing here imports Gradio at import time: the gate is in place before the spaces are built
+(`src/ui/mount.py`), and Gradio's import is most of a start-up."""
 
 import os
 import re
@@ -11,14 +14,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import gradio as gr
 import orjson
-from gradio.routes import App
-from gradio_client.utils import is_file_obj, traverse
 from starlette.requests import Request
 from starlette.types import Scope
+
+if TYPE_CHECKING:
+    import gradio as gr
+    from gradio.routes import App
 
 
 class Kind(Enum):
@@ -72,7 +76,7 @@ def route_kind(method: str, path: str) -> Kind | None:
     return None
 
 
-def session_check(space_app: App) -> Callable[[Scope], bool]:
+def session_check(space_app: "App") -> Callable[[Scope], bool]:
     """Whether a request to this Gradio app carries one of its signed-in sessions: a cookie
     naming a token the app issued at sign-in, as its own `/user` route decides."""
     names = (f"access-token-{space_app.cookie_id}", f"access-token-unsecure-{space_app.cookie_id}")
@@ -92,16 +96,18 @@ def without_api_description(page: bytes) -> bytes:
     return _API_DESCRIPTION.sub(_NO_API_DESCRIPTION, page, count=1)
 
 
-def files_of(blocks: gr.Blocks) -> set[str]:
+def files_of(blocks: "gr.Blocks") -> set[str]:
     """Every file this space received by upload or put in the cache for an answer."""
     return {os.path.abspath(path) for files in blocks.temp_file_sets for path in list(files)}
 
 
-def event_refusal(body: bytes, blocks: gr.Blocks) -> tuple[int, str] | None:
+def event_refusal(body: bytes, blocks: "gr.Blocks") -> tuple[int, str] | None:
     """Why an event's body is refused (status, detail), or None: it must be strict JSON (the
     gate reads it as Gradio will; JSON's NaN and Infinity are not JSON), name an event the
     space has, and name only files of the space (any object with a string `path`, as Gradio
     reads a file)."""
+    from gradio_client.utils import is_file_obj, traverse  # loaded with the spaces, by then
+
     try:
         data: Any = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -117,7 +123,7 @@ def event_refusal(body: bytes, blocks: gr.Blocks) -> tuple[int, str] | None:
     return None
 
 
-def forget(blocks: gr.Blocks, paths: list[str]) -> None:
+def forget(blocks: "gr.Blocks", paths: list[str]) -> None:
     """Deletes uploaded files (and their folder) and drops them from the space's uploads."""
     for path in paths:
         blocks.upload_file_set.discard(path)
@@ -128,7 +134,7 @@ def forget(blocks: gr.Blocks, paths: list[str]) -> None:
             continue
 
 
-def stored_bytes(blocks: gr.Blocks) -> int:
+def stored_bytes(blocks: "gr.Blocks") -> int:
     """The bytes of the files uploaded to the space and still kept (on a worker thread: it
     reads each file's size)."""
     total = 0

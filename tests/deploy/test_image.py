@@ -114,17 +114,26 @@ def test_the_app_starts_from_the_images_files_alone(
     if where == "space":
         for extract in Extract:
             (app_dir / "data" / extract.value).unlink()
-    script = (
-        "import sys; from fastapi.testclient import TestClient; from app import create_app; "
-        "from src.config import Settings; "
-        f"settings = Settings(_env_file=None, api_tokens='t', "
-        f"database_url='sqlite:///{tmp_path / 'db.sqlite'}', spool_dir='{tmp_path / 'spool'}'); "
-        "c = TestClient(create_app(settings)).__enter__(); "
-        "assert c.get('/health').json()['status'] == 'ok'; "
-        "assert c.get('/ui/').status_code == 200; "
-        "answer = c.post('/employees/1/predict', headers={'X-API-Key': 't'}); "
-        f"assert answer.status_code == {employee_1}, answer.text"
-    )
+    script = f"""
+import time
+from fastapi.testclient import TestClient
+from app import create_app
+from src.config import Settings
+settings = Settings(
+    _env_file=None,
+    api_tokens="t",
+    database_url="sqlite:///{tmp_path / "db.sqlite"}",
+    spool_dir="{tmp_path / "spool"}",
+)
+c = TestClient(create_app(settings)).__enter__()
+assert c.get("/health").json()["status"] == "ok"
+while c.get("/health/ready").status_code == 503:  # the UI is built after the API starts
+    time.sleep(0.1)
+assert c.get("/health").json()["ui"]["status"] == "ready"
+assert c.get("/ui/").status_code == 200
+answer = c.post("/employees/1/predict", headers={{"X-API-Key": "t"}})
+assert answer.status_code == {employee_1}, answer.text
+"""
     result = subprocess.run(
         [sys.executable, "-c", script],
         cwd=app_dir,

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -23,11 +24,22 @@ from tests.live_server import free_port
 TOKEN = "log-test-token-that-must-not-appear"
 
 
+@dataclass
+class Run:
+    """What one `python app.py` showed: its console, the prediction's answer, and the
+    first `/health` answer with the public page's answer at that moment."""
+
+    lines: list[str]
+    answered: httpx.Response
+    first_health: dict
+    page_meanwhile: httpx.Response
+
+
 def _serve_and_call(
     tmp_path: Path, log_format: str = "json", api_tokens: str | None = TOKEN
-) -> tuple[list[str], httpx.Response]:
+) -> Run:
     """`python app.py` started, one prediction (with the generated token when `api_tokens`
-    is None) and the public page loaded, stopped; its console lines and the answer."""
+    is None) and the public page loaded once the UI serves, stopped."""
     port = free_port()
     env = {
         "PATH": os.environ["PATH"],
@@ -54,12 +66,16 @@ def _serve_and_call(
         deadline = time.monotonic() + 90
         while True:
             try:
-                httpx.get(f"{base}/health/live", timeout=1)
+                first_health = httpx.get(f"{base}/health", timeout=1).json()
+                page_meanwhile = httpx.get(f"{base}/ui/")
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline and server.poll() is None, "no start"
-                time.sleep(0.2)
-        time.sleep(1)  # the generated token is shown just after start-up
+                time.sleep(0.05)
+        while httpx.get(f"{base}/health/ready").status_code != 200:
+            assert time.monotonic() < deadline, "the UI never started"
+            time.sleep(0.05)
+        time.sleep(0.5)  # the generated token is shown once the UI is ready
         httpx.get(f"{base}/ui/")
         answered = httpx.post(
             f"{base}/predict",
@@ -69,11 +85,24 @@ def _serve_and_call(
     finally:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=60)
-    return output.splitlines(), answered
+    return Run(output.splitlines(), answered, first_health, page_meanwhile)
+
+
+def test_the_api_serves_while_the_ui_starts(tmp_path: Path) -> None:
+    """Gradio's import and the spaces' build (2 s and more) come after the API's first
+    answer, polled every 50 ms: meanwhile the page answers 503 and reloads itself."""
+    run = _serve_and_call(tmp_path)
+    assert run.first_health["ui"] == {"status": "starting", "spaces": ["/ui/"]}
+    assert run.page_meanwhile.status_code == 503
+    assert run.page_meanwhile.headers["Retry-After"] == "2"
+    assert '<meta http-equiv="refresh" content="2">' in run.page_meanwhile.text
+    assert "L'interface démarre" in run.page_meanwhile.text
+    assert run.answered.status_code == 200
 
 
 def test_every_line_is_json_and_the_access_line_carries_the_calls_ids(tmp_path: Path) -> None:
-    lines, answered = _serve_and_call(tmp_path)
+    run = _serve_and_call(tmp_path)
+    lines, answered = run.lines, run.answered
     assert answered.status_code == 200
     records = [json.loads(line) for line in lines]  # fails on any line that is not JSON
     assert {"time", "level", "logger", "message"} <= set(records[0])
@@ -95,7 +124,8 @@ def test_the_console_at_start_is_short_and_ends_with_the_generated_token(
 ) -> None:
     """A newcomer's `python app.py`: no migration's docstring, no line per page asset, and
     the token to copy as the last line once the server runs."""
-    lines, answered = _serve_and_call(tmp_path, log_format="console", api_tokens=None)
+    run = _serve_and_call(tmp_path, log_format="console", api_tokens=None)
+    lines, answered = run.lines, run.answered
     assert answered.status_code == 401  # the token is the generated one, not ours
     # The start: up to the test's own refused call (logged, being a 401) or the stop.
     end = next(i for i, line in enumerate(lines) if "POST /predict" in line or "Shutting" in line)
@@ -106,7 +136,7 @@ def test_the_console_at_start_is_short_and_ends_with_the_generated_token(
         not line.strip() or "Authorization: Bearer" in line for line in started[banner + 1 :]
     )
     assert not any("alembic" in line for line in lines)
-    assert sum(1 for line in started if line.strip()) <= 10
+    assert sum(1 for line in started if line.strip()) <= 11  # uvicorn, database, model, UI
 
 
 def test_the_console_format_names_the_request() -> None:

@@ -149,6 +149,7 @@ def test_a_refused_input_leaves_no_earlier_answer_on_screen(
     expect(page.get_by_text("Âge : 4,1 n'est pas un nombre entier")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Erreur", exact=True).first).to_be_visible()
     expect(page.get_by_text("Probabilité de départ")).to_have_count(0)
+    page.get_by_text("Âge : 4,1 n'est pas un nombre entier").scroll_into_view_if_needed()
     _save(page, tmp_path, "ui_refused.png")
     page.get_by_role("tab", name="Lot (CSV)").click()
     expect(page.get_by_text("Cliquez pour choisir un fichier").first).to_be_visible()

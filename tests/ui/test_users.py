@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from app import create_app
 from src.ui import users
 from src.ui.users import FAILED_SIGN_INS, UiUsers, hash_password
-from tests.conftest import make_settings
+from tests.conftest import make_settings, ui_started
 
 
 def _signs_in(users: UiUsers, name: str, password: str) -> bool:
@@ -61,6 +61,7 @@ def test_the_command_prints_an_entry_that_signs_in(
 
 def test_without_ui_users_there_is_no_hr_space(tmp_path: Path) -> None:
     with TestClient(create_app(make_settings(tmp_path, api_tokens="t"))) as client:
+        ui_started(client)
         assert client.get("/rh/").status_code == 404
         assert client.get("/ui/").status_code == 200
 

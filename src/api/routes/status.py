@@ -4,10 +4,12 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from starlette.datastructures import State
 
 from src.artifacts import LoadedModel
 from src.service import PredictionService, Serving
+from src.ui.mount import UiSpaces
 
 router = APIRouter(tags=["status"])
 
@@ -17,15 +19,23 @@ def health_report(state: State) -> dict[str, Any]:
     local disk for the database (unreachable, or just back and catching up), or when some were
     refused by it and set aside (until a person deals with them). Monitoring alerts (drift,
     live quality) are shown but leave the status alone: a shifted population is no reason for
-    a probe to restart the service."""
+    a probe to restart the service. A UI that could not start degrades it too; one that is
+    starting (the API serves first) does not."""
     service: PredictionService = state.service
+    ui: UiSpaces = state.ui
     loaded: LoadedModel = service.serving.loaded
     writer = service.writer.status()
     # Only the start-up model can fall back; an activated one is the registry's (no reason).
     model_fell_back = (
         state.settings.model_repo_id is not None and loaded.fallback_reason is not None
     )
-    degraded = model_fell_back or not writer.ready or writer.spooled > 0 or writer.refused > 0
+    degraded = (
+        model_fell_back
+        or not writer.ready
+        or writer.spooled > 0
+        or writer.refused > 0
+        or ui.status == "failed"
+    )
     return {
         "status": "degraded" if degraded else "ok",
         "model": {
@@ -41,6 +51,7 @@ def health_report(state: State) -> dict[str, Any]:
         },
         "latency": asdict(service.latency.summary()),
         "monitoring": state.monitor.summary(),
+        "ui": {"status": ui.status, "spaces": [f"{prefix}/" for prefix in ui.prefixes]},
     }
 
 
@@ -70,10 +81,17 @@ def live() -> dict[str, str]:
     return {"status": "alive"}
 
 
-@router.get("/health/ready")
-def ready() -> dict[str, str]:
-    """Routes are mounted only after the lifespan loaded the model, so answering means ready."""
-    return {"status": "ready"}
+@router.get(
+    "/health/ready",
+    responses={503: {"description": "the UI is starting (the API already serves)"}},
+)
+def ready(request: Request) -> JSONResponse:
+    """Ready once the UI serves too: the API's routes answer only after the lifespan loaded
+    the model, the UI's spaces are built a few seconds later (a UI that failed to start
+    leaves the API ready: `/health` says degraded)."""
+    if request.app.state.ui.status == "starting":
+        return JSONResponse({"status": "starting"}, status_code=503, headers={"Retry-After": "2"})
+    return JSONResponse({"status": "ready"})
 
 
 @router.get("/model")
