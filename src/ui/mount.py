@@ -122,6 +122,7 @@ def _build_and_mount(
         "mcp_server": False,
         "show_error": False,  # a user sees the French message of a gr.Error, never a trace
         "i18n": gr.I18n(fr=GRADIO_FRENCH),
+        "css": FRENCH_NOTICE_TITLES,
     }
     users = UiUsers(settings.ui_users.get_secret_value()) if settings.ui_users else None
     audiences = [(HR_PATH, True, {"auth": users.check})] if users else []
@@ -146,6 +147,20 @@ GRADIO_FRENCH = {
     "dataframe.filter": "Filtrer",
     "dataframe.clear_filter": "Effacer les filtres",
 }
+
+
+#: Gradio titles a notice with its type in English (« Error »), whatever title it was given
+#: and whatever the browser's language: the type's English text hidden, a French one shown.
+FRENCH_NOTICE_TITLES = "\n".join(
+    f".toast-title.{kind} {{ font-size: 0; }}\n"
+    f'.toast-title.{kind}::before {{ content: "{french}"; font-size: var(--text-lg); }}'
+    for kind, french in (
+        ("error", "Erreur"),
+        ("warning", "Attention"),
+        ("info", "Information"),
+        ("success", "Terminé"),
+    )
+)
 
 
 def _queue_depth(blocks: "gr.Blocks") -> int | None:

@@ -148,8 +148,12 @@ def test_a_refused_input_leaves_no_earlier_answer_on_screen(
     page.get_by_role("button", name="Prédire", exact=True).click()
     expect(page.get_by_text("Âge : 4,1 n'est pas un nombre entier")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Erreur", exact=True).first).to_be_visible()
+    title = page.locator(".toast-title").first  # Gradio writes the type there, in English
+    assert title.evaluate("e => getComputedStyle(e).fontSize") == "0px"
+    assert title.evaluate("e => getComputedStyle(e, '::before').content") == '"Erreur"'
     expect(page.get_by_text("Probabilité de départ")).to_have_count(0)
-    page.get_by_text("Âge : 4,1 n'est pas un nombre entier").scroll_into_view_if_needed()
+    page.get_by_role("textbox", name=re.compile(r"^Âge")).scroll_into_view_if_needed()
+    page.wait_for_timeout(800)  # the notice's fade-in, for the picture only
     _save(page, tmp_path, "ui_refused.png")
     page.get_by_role("tab", name="Lot (CSV)").click()
     expect(page.get_by_text("Cliquez pour choisir un fichier").first).to_be_visible()
