@@ -44,6 +44,14 @@ def percent(value: float) -> str:
     return f"{value:.0%}".replace("%", " %")
 
 
+def under_threshold(value: float, threshold: float) -> str:
+    """`value` as `percent` says it, or to a tenth beside the threshold when both would read
+    alike: « 32 % » under a « 32 % » threshold reads as a mistake."""
+    if percent(value) != percent(threshold):
+        return percent(value)
+    return f"{french_decimal(100 * value, 1)} %, seuil {french_decimal(100 * threshold, 1)} %"
+
+
 def points(value: float) -> str:
     """A move of risk in percentage points, signed, as French writes it: « +38,0 points »,
     « −0,4 point » (a true minus sign; singular below two)."""
@@ -106,7 +114,8 @@ def levers_text(advice: Advice, answers: list[Prediction]) -> str:
         actions = " + ".join(lever.action for lever in advice.combination.levers)
         verdict = (
             f"**Le moins de changements pour passer sous le seuil** : {actions} → "
-            f"{percent(combined.probability)} ({decision_text(combined.prediction)})."
+            f"{under_threshold(combined.probability, combined.threshold)} "
+            f"({decision_text(combined.prediction)})."
         )
     return f"{header}{table}\n\n{verdict}"
 

@@ -185,3 +185,17 @@ def test_a_date_that_cannot_be_read_is_refused_in_french(typed: str) -> None:
     with pytest.raises(ValueError, match="n'est pas une date lisible : écrivez par exemple"):
         views.typed_moment(typed, PARIS, end_of_day=False)
     assert views.typed_moment("  ", PARIS, end_of_day=False) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "threshold", "shown"),
+    [
+        (0.18, 0.3247, "18 %"),
+        (0.3190, 0.3247, "31,9 %, seuil 32,5 %"),
+        (0.3160, 0.32, "31,6 %, seuil 32,0 %"),
+    ],
+)
+def test_a_risk_brought_under_the_threshold_never_reads_as_the_threshold(
+    value: float, threshold: float, shown: str
+) -> None:
+    assert views.under_threshold(value, threshold) == shown
