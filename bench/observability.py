@@ -10,6 +10,7 @@ is 5 % of the logged throughput.
 Throughput on this shared 2-core machine swings by 15 % from one round to the next, so the
 benchmark also reads each server's own CPU time (user + system, from /proc) over each
 measurement: CPU per answered request is what the observation adds, whatever else runs.
+`--pin` keeps the servers on one core and the load on the other, as issue 18 measures.
 """
 
 import argparse
@@ -46,7 +47,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
     parser.add_argument("--database-url", help="default: a fresh SQLite file per server")
+    parser.add_argument(
+        "--pin", action="store_true", help="the servers on CPU 1, this load generator on CPU 0"
+    )
     args = parser.parse_args(argv)
+    if args.pin:
+        os.sched_setaffinity(0, {0})
     scratch = Path(tempfile.mkdtemp())
     ports = {name: free_port() for name in SERVERS}
     runs: dict[tuple[str, int], list[float]] = defaultdict(list)
@@ -56,6 +62,8 @@ def main(argv: list[str] | None = None) -> None:
         for name, setup in SERVERS.items():
             url = args.database_url or f"sqlite:///{scratch / (name + '.db')}"
             code = setup.replace("{log!r}", repr(str(scratch / f"{name}.log")))
+            if args.pin:  # first, so that every thread the server starts inherits it
+                code = "import os; os.sched_setaffinity(0, {1}); " + code
             pids[name] = servers.enter_context(server(code, ports[name], url)).pid
         for round_ in range(args.rounds):
             for concurrency in args.concurrency:
