@@ -1,11 +1,14 @@
-"""Load benchmark of `POST /predict`: `python -m bench.load [--database-url URL]`.
+"""Load benchmark of `POST /predict`: `python -m bench.load [--database-url URL] [--pin]`.
 
-Starts, each in its own uvicorn process on loopback: a bare FastAPI endpoint, the service with
-tracing cut off (the unlogged baseline, built here only), and the service as it runs,
-tracing every prediction to the database (a fresh SQLite file unless --database-url is given).
-Drives each from this process at concurrency 1 and 16 with keep-alive HTTP/1.1 connections and
-prints requests/s, p50/p99 latency, and the ratios measured in the same run. All three servers
-run at once and are measured in interleaved rounds; the ratio is the median of the rounds'.
+Starts, each in its own uvicorn process on loopback: a bare FastAPI endpoint, the stack's
+limit (`bench/stack_limit.py`: FastAPI, Pydantic and the model, no database), the service
+with tracing cut off (built here only), and the service as it runs, tracing every prediction
+to the database (a fresh SQLite file unless --database-url is given). Drives each from this
+process at concurrency 1 and 16 with keep-alive HTTP/1.1 connections and prints requests/s,
+p50/p99 latency, and the ratios measured in the same run. The servers run at once and are
+measured in interleaved rounds; a ratio is the median of the rounds', and the logged
+service's slowest round is set against its median (a stall shows there). `--pin`: the
+servers on CPU 1, this load generator on CPU 0.
 """
 
 import argparse
@@ -36,6 +39,7 @@ SERVICE = (
 )
 SERVERS = {
     "bare FastAPI endpoint": "from bench.bare_app import create_bare_app as make; app = make()",
+    "stack limit": "from bench.stack_limit import create_stack_limit_app as make; app = make()",
     # The same service with tracing cut where it starts: no trace rows built, nothing written.
     "service, unlogged": (
         "import src.service as s; s.PredictionService._write = lambda self, items: [None] * "
@@ -52,9 +56,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(setup: str, port: int, database_url: str) -> Iterator[subprocess.Popen]:
+def server(
+    setup: str, port: int, database_url: str, cpu: int | None = None
+) -> Iterator[subprocess.Popen]:
+    """A uvicorn process serving the `app` that `setup` builds; on `cpu` alone if given (set
+    first, so that every thread it starts inherits it)."""
     run = f"uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning', access_log=False)"
-    code = f"import uvicorn; DATABASE_URL = {database_url!r}; {setup}; {run}"
+    pin = "" if cpu is None else f"import os; os.sched_setaffinity(0, {{{cpu}}}); "
+    code = f"{pin}import uvicorn; DATABASE_URL = {database_url!r}; {setup}; {run}"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     process = subprocess.Popen([sys.executable, "-c", code], env=env)
     try:
@@ -65,10 +74,20 @@ def server(setup: str, port: int, database_url: str) -> Iterator[subprocess.Pope
                 break
             except OSError:
                 time.sleep(0.2)
+        # The service builds its UI once it listens (seconds of CPU): measured after that.
+        while time.monotonic() < deadline and _starting(port):
+            time.sleep(0.2)
         yield process
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _starting(port: int) -> bool:
+    """`/health/ready` says 503 (the baselines have no such route: 404, ready)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(f"GET /health/ready HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        return sock.recv(64).startswith(b"HTTP/1.1 503")
 
 
 def request_bytes(port: int) -> bytes:
@@ -116,7 +135,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp dir")
+    parser.add_argument("--pin", action="store_true", help="servers on CPU 1, load on CPU 0")
     args = parser.parse_args(argv)
+    server_cpu = pin_load_generator() if args.pin else None
     scratch = tempfile.mkdtemp()
     database_url = args.database_url or f"sqlite:///{Path(scratch) / 'bench.db'}"
     print(f"database: {make_url(database_url).render_as_string(hide_password=True)}")
@@ -124,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     runs: dict[tuple[str, int], list[tuple[float, float, float]]] = defaultdict(list)
     with ExitStack() as servers:
         for name, setup in SERVERS.items():
-            servers.enter_context(server(setup, ports[name], database_url))
+            servers.enter_context(server(setup, ports[name], database_url, server_cpu))
         # Rounds alternate the servers, so a slow spell of this shared machine hits all of
         # them, and each round gives its own ratio.
         for _ in range(args.rounds):
@@ -144,16 +165,25 @@ def _report(
         latency = f"p50 {p50:6.2f} ms   p99 {p99:6.2f} ms"
         print(f"{name:<22} c={concurrency:<3} {rps:8.0f} req/s   {latency}   (medians)")
     for concurrency in levels:
-        bare, unlogged, logged = (
+        bare, limit, unlogged, logged = (
             [rps for rps, _, _ in runs[name, concurrency]] for name in SERVERS
         )
         of_bare = statistics.median(u / b for u, b in zip(unlogged, bare, strict=True))
+        of_limit = [lo / li for lo, li in zip(logged, limit, strict=True)]
         ratios = [lo / u for lo, u in zip(logged, unlogged, strict=True)]
         spread = f"rounds {min(ratios):.0%}..{max(ratios):.0%}"
         print(
-            f"c={concurrency}: unlogged = {of_bare:.0%} of bare; "
-            f"logged = {statistics.median(ratios):.0%} of unlogged ({spread})"
+            f"c={concurrency}: logged = {statistics.median(of_limit):.2f} x the stack limit "
+            f"(rounds {min(of_limit):.2f}..{max(of_limit):.2f}); unlogged = {of_bare:.0%} of "
+            f"bare; logged = {statistics.median(ratios):.0%} of unlogged ({spread}); logged's "
+            f"slowest round {statistics.median(logged) / min(logged):.2f}x below its median"
         )
+
+
+def pin_load_generator() -> int:
+    """This process on CPU 0; returns the CPU the servers get."""
+    os.sched_setaffinity(0, {0})
+    return 1
 
 
 if __name__ == "__main__":

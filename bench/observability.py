@@ -23,7 +23,7 @@ from collections import defaultdict
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.load import SERVICE, drive, free_port, server
+from bench.load import SERVICE, drive, free_port, pin_load_generator, server
 
 LOGGING = (
     "import logging, sys; from src.observability.logs import configure_logging; "
@@ -51,8 +51,7 @@ def main(argv: list[str] | None = None) -> None:
         "--pin", action="store_true", help="the servers on CPU 1, this load generator on CPU 0"
     )
     args = parser.parse_args(argv)
-    if args.pin:
-        os.sched_setaffinity(0, {0})
+    server_cpu = pin_load_generator() if args.pin else None
     scratch = Path(tempfile.mkdtemp())
     ports = {name: free_port() for name in SERVERS}
     runs: dict[tuple[str, int], list[float]] = defaultdict(list)
@@ -62,9 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         for name, setup in SERVERS.items():
             url = args.database_url or f"sqlite:///{scratch / (name + '.db')}"
             code = setup.replace("{log!r}", repr(str(scratch / f"{name}.log")))
-            if args.pin:  # first, so that every thread the server starts inherits it
-                code = "import os; os.sched_setaffinity(0, {1}); " + code
-            pids[name] = servers.enter_context(server(code, ports[name], url)).pid
+            pids[name] = servers.enter_context(server(code, ports[name], url, server_cpu)).pid
         for round_ in range(args.rounds):
             for concurrency in args.concurrency:
                 # Each round swaps who goes first: an A/A run (the same server twice) showed

@@ -222,10 +222,11 @@ class PredictionService:
     ) -> tuple[list[dict], dict[str, np.ndarray]]:
         columns = build_features(columns_from_records(payloads))
         scorings = serving.predictor.predict_features(columns)
-        return [_body(serving, scoring) for scoring in scorings], columns
+        return [answer_body(serving, scoring) for scoring in scorings], columns
 
 
-def _body(serving: Serving, scoring: Scoring) -> dict[str, Any]:
+def answer_body(serving: Serving, scoring: Scoring) -> dict[str, Any]:
+    """The answer to a caller for one scoring, under a new prediction id."""
     return prediction_body(
         new_id(),
         scoring.label,
