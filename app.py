@@ -104,6 +104,22 @@ def _writer(settings: Settings, model: ServedModel) -> TraceWriter:
     return writer
 
 
+#: The API's routers, in the order the app tries them.
+ROUTERS = (
+    status.router,
+    metrics_route.router,
+    predict.router,
+    employees.router,
+    history.router,
+    outcomes.router,
+    monitoring.router,
+    models.router,
+    models.admin_router,
+    training.router,
+    training.admin_router,
+)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """The FastAPI app; the model is loaded by the lifespan, once per process, not at import."""
 
@@ -172,23 +188,10 @@ def create_app(settings: Settings) -> FastAPI:
         read_timeout_s=settings.body_read_timeout_seconds,
         exempt=tuple(f"{prefix}/" for prefix in ui.prefixes),  # the gate bounds them
     )
-    routers = (
-        status.router,
-        metrics_route.router,
-        predict.router,
-        employees.router,
-        history.router,
-        outcomes.router,
-        monitoring.router,
-        models.router,
-        models.admin_router,
-        training.router,
-        training.admin_router,
-    )
-    for router in routers:
+    for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(UiGate, ui=ui, limits=_ui_limits(settings))
-    routes = [route for router in routers for route in router.routes]
+    routes = [route for router in ROUTERS for route in router.routes]
     rates = RateLimits(settings.rate_limit_per_token, settings.rate_limit_per_client)
     # Added after the body limits: outside them, so it records what they refuse too.
     app.add_middleware(CallRecorder, routes=routes, rate_limits=rates)
@@ -196,7 +199,7 @@ def create_app(settings: Settings) -> FastAPI:
     # Outermost: every request's ids (read by the recorder and the logs), metrics, access line.
     app.add_middleware(RequestObserver, metrics=metrics, spaces=ui.prefixes)
     install_error_handlers(app, routes)
-    install_examples(app, PROJECT_ROOT / "data")
+    install_examples(app, PROJECT_ROOT / "data", routes)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

@@ -5,6 +5,10 @@ one (a thread hop and a numpy pass, or a commit, each), the queue hands everythi
 the worker in one call: one vectorised scoring, or one transaction. Each caller gets its own
 answer, which does not depend on its group (tested), so grouping is invisible to callers. One
 group is in flight at a time per queue.
+
+A group that `on_loop` finds small is worked on the event loop itself: scoring a few
+employees takes less than the hop to a thread and back (the future, the wake-up of the
+worker, the loop's wake-up), and a thread that holds the GIL makes the loop wait for it.
 """
 
 import asyncio
@@ -22,8 +26,13 @@ class GroupingQueue(Generic[Item, Answer]):
     items of concurrent callers; `work` returns one answer per item, in order. An answer that
     is an exception is raised to its own caller only; an exception `work` raises, to all."""
 
-    def __init__(self, work: Callable[[Sequence[Item]], list[Answer | Exception]]) -> None:
+    def __init__(
+        self,
+        work: Callable[[Sequence[Item]], list[Answer | Exception]],
+        on_loop: Callable[[Sequence[Item]], bool] = lambda _: False,
+    ) -> None:
         self._work = work
+        self._on_loop = on_loop
         self._waiting: list[tuple[Item, asyncio.Future[Answer]]] = []
         self._draining = False
 
@@ -44,8 +53,12 @@ class GroupingQueue(Generic[Item, Answer]):
             self._draining = False
 
     async def _score_group(self, group: list[tuple[Item, asyncio.Future[Answer]]]) -> None:
+        items = [item for item, _ in group]
         try:
-            answers = await to_thread.run_sync(self._work, [item for item, _ in group])
+            if self._on_loop(items):
+                answers = self._work(items)
+            else:
+                answers = await to_thread.run_sync(self._work, items)
         except Exception as err:  # every caller of the group gets the error, none hangs
             for _, future in group:
                 if not future.done():

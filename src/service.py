@@ -101,7 +101,7 @@ class PredictionService:
         self.writer = writer
         self.metrics = metrics or ServiceMetrics()
         self.latency = LatencyWindow()
-        self._scoring: GroupingQueue[_Job, _Scored] = GroupingQueue(self._handle)
+        self._scoring: GroupingQueue[_Job, _Scored] = GroupingQueue(self._handle, _small)
         self._writing: GroupingQueue[_Pending, None] = GroupingQueue(self._write)
 
     @property
@@ -223,6 +223,15 @@ class PredictionService:
         columns = build_features(columns_from_records(payloads))
         scorings = serving.predictor.predict_features(columns)
         return [answer_body(serving, scoring) for scoring in scorings], columns
+
+
+#: Up to this many employees, a group is scored on the event loop (`GroupingQueue`): about
+#: 0.1 ms for one, under 1 ms for this many; a batch goes to the scoring thread.
+SCORED_ON_LOOP = 64
+
+
+def _small(jobs: Sequence[_Job]) -> bool:
+    return sum(len(job.records) for job in jobs) <= SCORED_ON_LOOP
 
 
 def answer_body(serving: Serving, scoring: Scoring) -> dict[str, Any]:

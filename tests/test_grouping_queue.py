@@ -105,3 +105,41 @@ def test_an_answer_that_is_an_error_reaches_its_own_caller_only() -> None:
     assert groups == [[0, 1, 2, 3]]  # one group, yet each caller has its own outcome
     assert answers[0::2] == [0, 20]
     assert [str(error) for error in answers[1::2]] == ["odd 1", "odd 3"]
+
+
+def test_a_group_that_on_loop_finds_small_is_worked_on_the_event_loop_others_on_a_thread() -> None:
+    threads: dict[int, str] = {}
+
+    def work(items: Sequence[int]) -> list[int]:
+        threads[sum(items)] = threading.current_thread().name
+        return list(items)
+
+    async def scenario() -> str:
+        queue = GroupingQueue(work, on_loop=lambda items: sum(items) <= 10)
+        await queue.submit(3)
+        await queue.submit(100)
+        return threading.current_thread().name
+
+    loop_thread = asyncio.run(scenario())
+    assert threads[3] == loop_thread
+    assert threads[100] != loop_thread
+
+
+def test_an_error_of_a_group_worked_on_the_loop_reaches_its_callers_and_the_queue_recovers() -> (
+    None
+):
+    calls = []
+
+    def fragile(items: Sequence[int]) -> list[int]:
+        calls.append(list(items))
+        if len(calls) == 1:
+            raise ValueError("scoring failed")
+        return [item + 1 for item in items]
+
+    async def scenario() -> int:
+        queue = GroupingQueue(fragile, on_loop=lambda _: True)
+        results = await asyncio.gather(queue.submit(1), queue.submit(2), return_exceptions=True)
+        assert all(isinstance(r, ValueError) for r in results)
+        return await queue.submit(3)
+
+    assert asyncio.run(scenario()) == 4

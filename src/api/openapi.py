@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from starlette.routing import BaseRoute
 
 from database.models import (
     ApiResponse,
@@ -20,6 +21,8 @@ from database.models import (
     Request,
 )
 from database.repository import ServedModel, trace_rows
+from src.api.deps import security_components
+from src.api.recorder import AuditedRoute
 from src.api.routes.status import health_report, live, model_report
 from src.artifacts import LoadedModel
 from src.schemas import EmployeeRecord
@@ -71,14 +74,28 @@ def _history_examples(
     return {"items": [summary], "total": 1, "page": 1, "page_size": 20}, view
 
 
-def install_examples(app: FastAPI, data_dir: Path) -> None:
-    """Replace `app.openapi` with one that adds examples; built on first request of the docs."""
+def _declare_tokens(schema: dict[str, Any], routes: list[BaseRoute]) -> None:
+    """The token schemes, and on each audited operation the requirement of one of them: the
+    recorder checks the token, so no dependency declares it to FastAPI."""
+    schema.setdefault("components", {})["securitySchemes"] = security_components()
+    requirement = [{name: []} for name in security_components()]
+    for route in routes:
+        if isinstance(route, AuditedRoute) and route.include_in_schema:
+            for method in route.methods:
+                schema["paths"][route.path_format][method.lower()]["security"] = requirement
+
+
+def install_examples(app: FastAPI, data_dir: Path, routes: list[BaseRoute]) -> None:
+    """Replace `app.openapi` with one that adds examples and the token requirement of the
+    audited ones among `routes` (as the routers declare them); built on first request of
+    the docs."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=app.routes
             )
+            _declare_tokens(schema, routes)
             # Synthetic demo profiles, never a real employee: the docs are public.
             profiles = json.loads((data_dir / "demo_profiles.json").read_text("utf-8"))
             employees = [profile["record"] for profile in profiles["profiles"]]

@@ -17,14 +17,13 @@ answer). Recording after sending costs the client nothing.
 
 import hashlib
 import logging
-from dataclasses import replace
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from src.api.deps import authenticate, require_token
+from src.api.deps import authenticate
 from src.api.rate_limits import RateLimits
 from src.api.responses import DOCUMENTED_ERRORS, UNAUTHORIZED, send_error
 from src.ids import new_id
@@ -48,14 +47,13 @@ class AdminRoute(AuditedRoute):
 
 
 def audited_router(tags: list[str], errors: tuple[int, ...] = (), admin: bool = False) -> APIRouter:
-    """A router of token routes: the token (an admin token if `admin`) checked first, every
-    call recorded, and the errors every such route can answer (401, 413, 422, 429, 500, 503;
-    403 for an admin route) plus `errors` documented."""
+    """A router of token routes: the token (an admin token if `admin`) checked by the
+    recorder before anything else, every call recorded, and the errors every such route can
+    answer (401, 413, 422, 429, 500, 503; 403 for an admin route) plus `errors` documented."""
     codes = sorted({401, 413, 422, 429, 500, 503, *((403,) if admin else ()), *errors})
     return APIRouter(
         tags=tags,
         route_class=AdminRoute if admin else AuditedRoute,
-        dependencies=[Depends(require_token)],
         responses={code: DOCUMENTED_ERRORS[code] for code in codes},
     )
 
@@ -74,16 +72,19 @@ class CallRecorder:
         if route is None:
             await self.app(scope, receive, send)
             return
+        app_state = scope["app"].state
+        admin = isinstance(route, AdminRoute)
+        hashed = authenticate(scope, app_state.admin_tokens if admin else app_state.tokens)
         state = scope.setdefault("state", {})
         call = Call(
             source="api",
             method=scope["method"],
             route=scope["path"],
+            client_key_hash=hashed,
             # Made by the request observer when it runs (the app's outermost middleware).
             request_id=state.get("request_id") or new_id(),
             correlation_id=state.get("correlation_id"),
         )
-        state["call"] = call
         status_code = 0
         digest = hashlib.sha256()
         kept = bytearray()
@@ -103,9 +104,6 @@ class CallRecorder:
                     kept.extend(chunk)
             await send(message)
 
-        app_state = scope["app"].state
-        admin = isinstance(route, AdminRoute)
-        hashed = authenticate(scope, app_state.admin_tokens if admin else app_state.tokens)
         retry_after = self.rate_limits.retry_after(scope, hashed)
         try:
             if retry_after is not None:
@@ -117,7 +115,7 @@ class CallRecorder:
             elif hashed is None:
                 await send_error(recording_send, 401, UNAUTHORIZED, {"WWW-Authenticate": "Bearer"})
             else:
-                state["client_key_hash"] = hashed
+                state["client_key_hash"], state["call"] = hashed, call  # read by `get_call`
                 await self.app(scope, receive, recording_send)
         except Exception:  # a bug: answer JSON with the request id, and record it as a 500
             logger.exception("%s %s failed (request %s)", call.method, call.route, call.request_id)
@@ -128,7 +126,7 @@ class CallRecorder:
         if call.traced:
             return  # its full trace is committed by the service before the answer
         status_code = status_code or CLIENT_CLOSED  # gone before anything was answered
-        await _record(scope, replace(call, client_key_hash=hashed), status_code, digest, kept)
+        await _record(scope, call, status_code, digest, kept)
 
     def _audited_route(self, scope: Scope) -> AuditedRoute | None:
         """The route this request goes to if it is audited: the first route that fully

@@ -10,8 +10,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app import create_app
+from app import ROUTERS, create_app
 from src.api.headers import SECURITY_HEADERS
+from src.api.recorder import AuditedRoute
 from tests.api.conftest import TOKENS
 from tests.conftest import make_settings
 from tests.live_server import LIVE_TOKEN, LiveServer, serve
@@ -62,6 +63,33 @@ def test_batch_without_token_returns_401_before_reading_the_body(client: TestCli
 @pytest.mark.parametrize("path", ["/health", "/health/live", "/health/ready", "/model", "/docs"])
 def test_status_routes_are_public(client: TestClient, path: str) -> None:
     assert client.get(path).status_code == 200
+
+
+def test_the_docs_ask_a_token_of_every_audited_operation_and_of_no_public_one(
+    client: TestClient,
+) -> None:
+    spec = client.get("/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["HTTPBearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Authorization: Bearer <token>",
+    }
+    assert schemes["APIKeyHeader"]["in"] == "header"
+    assert schemes["APIKeyHeader"]["name"] == "X-API-Key"
+    audited = {
+        (route.path_format, method.lower())
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, AuditedRoute)
+        for method in route.methods
+    }
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            token = [{"HTTPBearer": []}, {"APIKeyHeader": []}]
+            wanted = token if (path, method) in audited else None
+            assert operation.get("security") == wanted, (method, path)
+    assert ("/predict", "post") in audited and ("/health", "get") not in audited
 
 
 def test_without_api_tokens_a_random_token_is_shown_once_and_accepted(
