@@ -52,7 +52,10 @@ def test_sequential_submissions_each_get_scored() -> None:
     assert asyncio.run(scenario()) == [[0], [10], [20]]
 
 
-def test_a_scoring_error_reaches_every_caller_of_the_group_and_the_queue_recovers() -> None:
+@pytest.mark.parametrize("on_loop", [False, True], ids=["on a thread", "on the loop"])
+def test_a_scoring_error_reaches_every_caller_of_the_group_and_the_queue_recovers(
+    on_loop: bool,
+) -> None:
     calls = []
 
     def fragile(items: Sequence[int]) -> list[int]:
@@ -62,7 +65,7 @@ def test_a_scoring_error_reaches_every_caller_of_the_group_and_the_queue_recover
         return [item + 1 for item in items]
 
     async def scenario() -> list[int]:
-        queue = GroupingQueue(fragile)
+        queue = GroupingQueue(fragile, on_loop=lambda _: on_loop)
         results = await asyncio.gather(queue.submit(1), queue.submit(2), return_exceptions=True)
         assert all(isinstance(r, ValueError) for r in results)
         return await queue.submit(3)
@@ -123,23 +126,3 @@ def test_a_group_that_on_loop_finds_small_is_worked_on_the_event_loop_others_on_
     loop_thread = asyncio.run(scenario())
     assert threads[3] == loop_thread
     assert threads[100] != loop_thread
-
-
-def test_an_error_of_a_group_worked_on_the_loop_reaches_its_callers_and_the_queue_recovers() -> (
-    None
-):
-    calls = []
-
-    def fragile(items: Sequence[int]) -> list[int]:
-        calls.append(list(items))
-        if len(calls) == 1:
-            raise ValueError("scoring failed")
-        return [item + 1 for item in items]
-
-    async def scenario() -> int:
-        queue = GroupingQueue(fragile, on_loop=lambda _: True)
-        results = await asyncio.gather(queue.submit(1), queue.submit(2), return_exceptions=True)
-        assert all(isinstance(r, ValueError) for r in results)
-        return await queue.submit(3)
-
-    assert asyncio.run(scenario()) == 4
