@@ -2,9 +2,10 @@
 
 Every answer is traced before it is returned. Two queues group concurrent calls: the first
 scores everything waiting in one call, the second builds and writes every trace waiting in one
-transaction. Each works in its own thread, so the next group is scored while the previous one
-commits. The answer's JSON bytes are made once, here: the caller sends exactly them, and the
-trace records their sha256.
+transaction. The writing runs in its own thread, so the next group is scored while the previous
+one commits; a small scoring group is scored on the event loop (`SCORED_ON_LOOP`), a batch on
+a thread of its own. The answer's JSON bytes are made once, here: the caller sends exactly
+them, and the trace records their sha256.
 """
 
 import time

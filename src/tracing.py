@@ -50,8 +50,8 @@ Source = Literal["api", "ui", "cli"]
 class Call:
     """Who asked and how: the request-level facts a trace keeps.
 
-    `mark` is shared by the copies `dataclasses.replace` makes (the token check adds the
-    client's key hash to a copy), so the recorder sees what the service marked on any of them.
+    `mark` is shared by the copies `dataclasses.replace` makes, so the recorder sees what the
+    service marked on any of them.
     """
 
     source: str
